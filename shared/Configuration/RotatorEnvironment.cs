@@ -1,0 +1,44 @@
+using EscRotators.Tls;
+
+namespace EscRotators.Configuration;
+
+/// <summary>Reads <see cref="RotatorOptions"/> from environment variables, failing loudly on bad values.</summary>
+public static class RotatorEnvironment
+{
+    public const string TlsModeVariable = "ESC_ROTATOR_TLS_MODE";
+    public const string CaBundleVariable = "ESC_ROTATOR_CA_BUNDLE";
+
+    public static RotatorOptions Read(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+
+        var mode = TlsMode.Prefer;
+        var modeText = environment(TlsModeVariable);
+        if (!string.IsNullOrWhiteSpace(modeText) && !TlsModeNames.TryParse(modeText, out mode))
+        {
+            throw new InvalidConfigurationException($"{TlsModeVariable} must be one of: {TlsModeNames.Accepted}");
+        }
+
+        var bundlePath = environment(CaBundleVariable);
+        var authorities = string.IsNullOrWhiteSpace(bundlePath) ? null : ReadBundle(bundlePath);
+        return new RotatorOptions { DefaultTls = new TlsSettings(mode, authorities) };
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection ReadBundle(string path)
+    {
+        // Relative paths are resolved next to bootstrap (LAMBDA_TASK_ROOT), where the bundle ships.
+        var resolved = Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(resolved);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidConfigurationException($"{CaBundleVariable}: cannot read {resolved}: {ex.Message}", ex);
+        }
+
+        return CaBundle.TryParse(pem)
+            ?? throw new InvalidConfigurationException($"{CaBundleVariable}: {resolved} holds no PEM certificate");
+    }
+}

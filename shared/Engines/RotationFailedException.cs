@@ -1,0 +1,16 @@
+namespace EscRotators.Engines;
+
+/// <summary>
+/// A rotation step failed for a reason the caller can act on. <see cref="Exception.Message"/> is shown to
+/// the caller as is, so it must say what to fix and must never contain a password.
+/// </summary>
+public sealed class RotationFailedException : Exception
+{
+    public RotationFailedException(RotationFailureKind kind, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+    }
+
+    public RotationFailureKind Kind { get; }
+}

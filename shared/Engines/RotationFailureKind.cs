@@ -1,0 +1,29 @@
+namespace EscRotators.Engines;
+
+/// <summary>Why a rotation step failed; drives retries and the reply's wording.</summary>
+public enum RotationFailureKind
+{
+    /// <summary>No connection could be made (refused, unreachable, DNS). Nothing was sent; safe to retry.</summary>
+    Unreachable,
+
+    /// <summary>The server did not answer in time.</summary>
+    Timeout,
+
+    /// <summary>TLS could not be established or the certificate check failed.</summary>
+    Tls,
+
+    /// <summary>The login was refused (wrong password, host not allowed).</summary>
+    Authentication,
+
+    /// <summary>The managing user lacks a privilege.</summary>
+    Permission,
+
+    /// <summary>The user to rotate does not exist.</summary>
+    UnknownUser,
+
+    /// <summary>The request cannot work against this server (bad name, unknown database).</summary>
+    InvalidTarget,
+
+    /// <summary>Any other server-side error.</summary>
+    ServerError,
+}
