@@ -1,0 +1,14 @@
+namespace EscRotators.MySql;
+
+/// <summary>How the rotator names MySQL accounts.</summary>
+internal static class MySqlAccounts
+{
+    /// <summary>The host part of every rotated account, as Pulumi's Go lambda uses (<c>ALTER USER ?</c> means <c>'user'@'%'</c>).</summary>
+    public const string AnyHost = "%";
+
+    /// <summary>An account quoted for display in advice we give (never used to build executed SQL).</summary>
+    public static string Display(string user, string host = AnyHost) => $"{Quote(user)}@{Quote(host)}";
+
+    private static string Quote(string text) =>
+        "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+}

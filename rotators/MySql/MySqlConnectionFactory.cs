@@ -1,0 +1,49 @@
+using EscRotators.Engines;
+using EscRotators.Tls;
+using MySqlConnector;
+
+namespace EscRotators.MySql;
+
+/// <summary>Builds one unpooled connection per call, with TLS policy and bounded timeouts.</summary>
+internal static class MySqlConnectionFactory
+{
+    public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check)
+    {
+        var timeoutSeconds = (uint)Math.Clamp(Math.Ceiling(endpoint.ConnectTimeout.TotalSeconds), 1, 3600);
+        var settings = new MySqlConnectionStringBuilder
+        {
+            Server = endpoint.Host,
+            Port = (uint)endpoint.Port,
+            UserID = login.Username,
+            Password = login.Password,
+            Pooling = false,
+            AutoEnlist = false,
+            ConnectionTimeout = timeoutSeconds,
+            DefaultCommandTimeout = timeoutSeconds,
+
+            // Never fetch the server's RSA key over plaintext: that is a MITM opening. With TLS (the default,
+            // Prefer) caching_sha2_password completes over the encrypted channel instead.
+            AllowPublicKeyRetrieval = false,
+
+            // Certificate checks are ours (ServerCertificateCheck); the driver calls it in Preferred/Required.
+            SslMode = endpoint.Tls.Mode switch
+            {
+                TlsMode.Disable => MySqlSslMode.None,
+                TlsMode.Prefer => MySqlSslMode.Preferred,
+                _ => MySqlSslMode.Required,
+            },
+        };
+        if (database is not null)
+        {
+            settings.Database = database;
+        }
+
+        var connection = new MySqlConnection(settings.ConnectionString);
+        if (endpoint.Tls.VerifiesCertificate)
+        {
+            connection.RemoteCertificateValidationCallback = check.Validate;
+        }
+
+        return connection;
+    }
+}

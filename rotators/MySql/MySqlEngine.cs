@@ -1,0 +1,74 @@
+using EscRotators.Engines;
+using EscRotators.Tls;
+using MySqlConnector;
+
+namespace EscRotators.MySql;
+
+/// <summary>
+/// Rotates MySQL, MariaDB and Aurora MySQL passwords with <c>ALTER USER</c>. The account name and the password are
+/// bound parameters, which MySqlConnector escapes as string literals; nothing from the request is spliced into SQL.
+/// </summary>
+public sealed class MySqlEngine : IDatabaseEngine
+{
+    // The host part is a fixed literal; MariaDB and MySQL accept no whitespace around the '@'.
+    private const string AlterUserSql = "ALTER USER @user@'%' IDENTIFIED BY @password";
+
+    public string Type => "mysql";
+
+    public async Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(username);
+        ArgumentNullException.ThrowIfNull(newPassword);
+
+        var who = $"the managing user {MySqlAccounts.Display(endpoint.ManagingUser.Username)}";
+        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
+        await using var connection = MySqlConnectionFactory.Create(endpoint, endpoint.ManagingUser, endpoint.Database, check);
+        var connected = false;
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connected = true;
+            await using var alter = new MySqlCommand(AlterUserSql, connection);
+            alter.Parameters.AddWithValue("@user", username);
+            alter.Parameters.AddWithValue("@password", newPassword);
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        {
+            throw MySqlErrorTranslator.Translate(ex, endpoint, who, username, check, statementHasSecret: connected);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex);
+        }
+    }
+
+    public async Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(login);
+
+        // No default database: the rotated user may lack rights on the managing user's database, and the check
+        // is about the password, not about grants.
+        var who = $"the rotated user {MySqlAccounts.Display(login.Username)}";
+        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
+        await using var connection = MySqlConnectionFactory.Create(endpoint, login, database: null, check);
+        var connected = false;
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connected = true;
+            await using var select = new MySqlCommand("SELECT 1", connection);
+            await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        {
+            throw MySqlErrorTranslator.Translate(ex, endpoint, who, login.Username, check, statementHasSecret: false);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using EscRotators.Engines;
+using EscRotators.Tls;
+using MySqlConnector;
+
+namespace EscRotators.MySql;
+
+/// <summary>Turns MySqlConnector and server errors into messages that say what to fix.</summary>
+internal static class MySqlErrorTranslator
+{
+    private const int NotValidPassword = 1819; // ER_NOT_VALID_PASSWORD (validate_password)
+
+    public static RotationFailedException Translate(
+        Exception exception,
+        DatabaseEndpoint endpoint,
+        string who,
+        string? rotatedUser,
+        ServerCertificateCheck check,
+        bool statementHasSecret)
+    {
+        var address = $"{endpoint.Host}:{endpoint.Port}";
+        if (check.FailureReason is { } tlsReason)
+        {
+            return new RotationFailedException(
+                RotationFailureKind.Tls,
+                $"TLS certificate check ({endpoint.Tls.Mode.ToWireName()}) failed for {address}: {tlsReason}",
+                exception);
+        }
+
+        if (exception is MySqlException { ErrorCode: not MySqlErrorCode.UnableToConnectToHost } server && server.Number != 0)
+        {
+            return FromServer(server, endpoint, who, rotatedUser, statementHasSecret);
+        }
+
+        if (ConnectionFailures.FromNetwork(exception, endpoint, who) is { } network)
+        {
+            return network;
+        }
+
+        var message = exception.Message;
+        if (message.Contains("caching_sha2_password", StringComparison.Ordinal))
+        {
+            return new RotationFailedException(
+                RotationFailureKind.Authentication,
+                $"{who} could not log in to {address}: MySQL's caching_sha2_password needs a secure channel for a full login; " +
+                "enable TLS on the server and use tls.mode prefer or stricter (the rotator never fetches the RSA key over plaintext)",
+                exception);
+        }
+
+        if (message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || message.Contains("TLS", StringComparison.Ordinal))
+        {
+            return new RotationFailedException(
+                RotationFailureKind.Tls,
+                $"TLS to {address} failed with tls.mode {endpoint.Tls.Mode.ToWireName()} ({who}): {message}; " +
+                "enable TLS on the server (ssl_cert, ssl_key) or lower the mode",
+                exception);
+        }
+
+        return new RotationFailedException(
+            RotationFailureKind.Unreachable,
+            $"could not connect to MySQL at {address} as {who}: {message}",
+            exception);
+    }
+
+    private static RotationFailedException FromServer(
+        MySqlException error,
+        DatabaseEndpoint endpoint,
+        string who,
+        string? rotatedUser,
+        bool statementHasSecret)
+    {
+        var address = $"{endpoint.Host}:{endpoint.Port}";
+        var manager = MySqlAccounts.Display(endpoint.ManagingUser.Username);
+        var account = rotatedUser is null ? "the account" : MySqlAccounts.Display(rotatedUser);
+        var database = "`" + endpoint.Database.Replace("`", "``", StringComparison.Ordinal) + "`";
+        return error.ErrorCode switch
+        {
+            MySqlErrorCode.AccessDenied => new RotationFailedException(
+                RotationFailureKind.Authentication,
+                $"{who} could not log in to {address}: access denied (wrong password, or the account does not allow connections from the rotator's address)",
+                error),
+            MySqlErrorCode.DatabaseAccessDenied => new RotationFailedException(
+                RotationFailureKind.Permission,
+                $"{who} may not use database {database} on {address}: GRANT ALTER ON {database}.* TO {manager};",
+                error),
+            MySqlErrorCode.UnknownDatabase => new RotationFailedException(
+                RotationFailureKind.InvalidTarget,
+                $"database {database} does not exist on {address}",
+                error),
+            MySqlErrorCode.SpecifiedAccessDeniedError => new RotationFailedException(
+                RotationFailureKind.Permission,
+                $"{who} may not change passwords on {address}: GRANT CREATE USER ON *.* TO {manager};",
+                error),
+            MySqlErrorCode.CannotUser => new RotationFailedException(
+                RotationFailureKind.UnknownUser,
+                $"account {account} does not exist on {address} (ALTER USER failed): create it with CREATE USER, or correct the user name; the rotator changes '<user>'@'%' accounts",
+                error),
+            MySqlErrorCode.WrongStringLength => new RotationFailedException(
+                RotationFailureKind.InvalidTarget,
+                $"the server rejected the user name as too long ({address}: MySQL allows 32 characters)",
+                error),
+            MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted =>
+                ConnectionFailures.TimedOut(endpoint, who, connected: true, error),
+            _ when error.Number == NotValidPassword => new RotationFailedException(
+                RotationFailureKind.InvalidTarget,
+                $"the server's password policy (validate_password) rejected the new password on {address}: use a longer password or add symbols (inputs.passwordPolicy)",
+                error),
+            // Server texts such as ER_PARSE_ERROR quote the statement, and with it the password literal.
+            _ when statementHasSecret => new RotationFailedException(
+                RotationFailureKind.ServerError,
+                $"MySQL at {address} refused ALTER USER with error {error.Number} (SQLSTATE {error.SqlState}) ({who}); " +
+                "the server's text is withheld because it may quote the password",
+                error),
+            _ => new RotationFailedException(
+                RotationFailureKind.ServerError,
+                $"MySQL at {address} reported error {error.Number} ({who}): {error.Message}",
+                error),
+        };
+    }
+}
