@@ -1,0 +1,70 @@
+using EscRotators.Configuration;
+using EscRotators.Logging;
+
+namespace EscRotators.Bootstrap;
+
+/// <summary>
+/// <c>bootstrap invoke [--event FILE] [--timeout SECONDS]</c>: one event from a file or stdin, the reply JSON on
+/// stdout, logs on stderr; exit 0 for code 200 and 1 otherwise. The same dispatcher as the Lambda loop.
+/// </summary>
+internal sealed class InvokeCommand
+{
+    public const int DefaultTimeoutSeconds = 30;
+
+    private readonly string? _eventPath;
+    private readonly TimeSpan _timeout;
+
+    public InvokeCommand(string? eventPath, TimeSpan timeout)
+    {
+        _eventPath = eventPath;
+        _timeout = timeout;
+    }
+
+    public async Task<int> RunAsync(TextReader standardInput, Stream standardOutput, TextWriter standardError)
+    {
+        var sink = LogSink.FromEnvironment(standardError);
+        var logger = new RotatorLogger(sink);
+        byte[] payload;
+        try
+        {
+            payload = _eventPath is null or "-"
+                ? await ReadAllAsync(standardInput).ConfigureAwait(false)
+                : await File.ReadAllBytesAsync(_eventPath).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await standardError.WriteLineAsync($"bootstrap invoke: cannot read the event: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        Dispatch.RotationDispatcher dispatcher;
+        try
+        {
+            dispatcher = RotatorHost.CreateDispatcher(logger);
+        }
+        catch (InvalidConfigurationException ex)
+        {
+            await standardError.WriteLineAsync($"bootstrap invoke: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var requestId = "local-" + Guid.NewGuid().ToString("N")[..12];
+        var deadline = DateTimeOffset.UtcNow + _timeout;
+        using var timeout = new CancellationTokenSource(_timeout);
+        var reply = await dispatcher.DispatchAsync(payload, requestId, deadline, timeout.Token).ConfigureAwait(false);
+
+        var json = Protocol.ReplySerializer.Serialize(reply);
+        await standardOutput.WriteAsync(json).ConfigureAwait(false);
+        standardOutput.WriteByte((byte)'\n');
+        await standardOutput.FlushAsync().ConfigureAwait(false);
+        return reply.Code == 200 ? 0 : 1;
+    }
+
+    private static async Task<byte[]> ReadAllAsync(TextReader reader)
+    {
+        // stdin is read as text so a terminal user can paste; re-encoded as UTF-8 for the parser.
+        var text = await reader.ReadToEndAsync().ConfigureAwait(false);
+        return System.Text.Encoding.UTF8.GetBytes(text);
+    }
+
+}
