@@ -1,0 +1,102 @@
+using System.Text.Json;
+using EscRotators.Logging;
+
+namespace EscRotators.UnitTests.Logging;
+
+public sealed class LogSinkTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 10, 11, 12, 345, TimeSpan.Zero);
+
+    private static (LogSink Sink, StringWriter Output) Sink(LogFormat format, LogLevel level = LogLevel.Info)
+    {
+        var output = new StringWriter();
+        return (new LogSink(output, format, level, new FixedTime(Now)), output);
+    }
+
+    [Test]
+    public void Text_lines_follow_lambdas_layout_with_fields()
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        new RotatorLogger(sink, "req-1").Info("rotation succeeded", LogField.Of("engine", "mysql"), LogField.Of("elapsedMs", 12), LogField.Of("rotatedUser", "a b"));
+
+        Assert.That(
+            output.ToString(),
+            Is.EqualTo("2026-11-23T10:11:12.345Z\treq-1\tINFO\trotation succeeded engine=mysql elapsedMs=12 rotatedUser=\"a b\"\n"));
+    }
+
+    [Test]
+    public void Json_lines_have_timestamp_level_request_id_message_and_fields()
+    {
+        var (sink, output) = Sink(LogFormat.Json);
+        new RotatorLogger(sink, "req-2").Warn("rotation failed", LogField.Of("engine", "postgres"), LogField.Of("elapsedMs", 7));
+
+        using var line = JsonDocument.Parse(output.ToString());
+        var root = line.RootElement;
+        Assert.That(root.GetProperty("timestamp").GetString(), Is.EqualTo("2026-11-23T10:11:12.345Z"));
+        Assert.That(root.GetProperty("level").GetString(), Is.EqualTo("WARN"));
+        Assert.That(root.GetProperty("requestId").GetString(), Is.EqualTo("req-2"));
+        Assert.That(root.GetProperty("message").GetString(), Is.EqualTo("rotation failed"));
+        Assert.That(root.GetProperty("engine").GetString(), Is.EqualTo("postgres"));
+        Assert.That(root.GetProperty("elapsedMs").GetInt64(), Is.EqualTo(7));
+        Assert.That(output.ToString(), Does.EndWith("}\n").And.Not.Contain("\n{"));
+    }
+
+    [Test]
+    public void Lines_below_the_minimum_level_are_dropped()
+    {
+        var (sink, output) = Sink(LogFormat.Text, LogLevel.Warn);
+        var logger = new RotatorLogger(sink);
+        logger.Info("quiet");
+        logger.Debug("quieter");
+        logger.Error("loud");
+
+        Assert.That(output.ToString(), Does.Not.Contain("quiet").And.Contain("loud"));
+    }
+
+    [Test]
+    public void Environment_selects_json_and_level()
+    {
+        var env = new Dictionary<string, string> { ["AWS_LAMBDA_LOG_FORMAT"] = "JSON", ["AWS_LAMBDA_LOG_LEVEL"] = "error" };
+        var sink = LogSink.FromEnvironment(TextWriter.Null, name => env.GetValueOrDefault(name));
+
+        Assert.That(sink.Format, Is.EqualTo(LogFormat.Json));
+        Assert.That(sink.MinimumLevel, Is.EqualTo(LogLevel.Error));
+    }
+
+    [Test]
+    public void Environment_defaults_are_text_and_info()
+    {
+        var sink = LogSink.FromEnvironment(TextWriter.Null, _ => null);
+
+        Assert.That(sink.Format, Is.EqualTo(LogFormat.Text));
+        Assert.That(sink.MinimumLevel, Is.EqualTo(LogLevel.Info));
+    }
+
+    [Test]
+    public void A_newline_in_a_message_or_field_cannot_forge_a_second_line()
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        new RotatorLogger(sink).Info("a\nFAKE\tINFO\tforged", LogField.Of("rotatedUser", "x\ny"));
+
+        Assert.That(output.ToString().TrimEnd('\n'), Does.Not.Contain("\n"));
+    }
+
+    [Test]
+    public void Concurrent_writers_never_interleave_within_a_line()
+    {
+        var (sink, output) = Sink(LogFormat.Json);
+        Parallel.For(0, 200, i => new RotatorLogger(sink, $"r{i}").Info("rotation", LogField.Of("n", i)));
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(200));
+        foreach (var line in lines)
+        {
+            Assert.DoesNotThrow(() => JsonDocument.Parse(line).Dispose());
+        }
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

@@ -1,0 +1,81 @@
+using EscRotators.Passwords;
+
+namespace EscRotators.UnitTests.Passwords;
+
+public sealed class PasswordGeneratorTests
+{
+    private readonly PasswordGenerator _generator = new();
+
+    [Test]
+    public void Default_policy_gives_32_alphanumerics()
+    {
+        var password = _generator.Generate(PasswordPolicy.Default);
+
+        Assert.That(password, Has.Length.EqualTo(32));
+        Assert.That(password, Does.Match("^[A-Za-z0-9]{32}$"));
+    }
+
+    [TestCase(16)]
+    [TestCase(128)]
+    public void Length_bounds_are_honoured(int length)
+    {
+        Assert.That(_generator.Generate(new PasswordPolicy { Length = length }), Has.Length.EqualTo(length));
+    }
+
+    [TestCase(15)]
+    [TestCase(129)]
+    public void Length_outside_bounds_throws(int length)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => _generator.Generate(new PasswordPolicy { Length = length }));
+    }
+
+    [Test]
+    public void Every_password_has_lower_upper_and_digit()
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var password = _generator.Generate(new PasswordPolicy { Length = 16 });
+            Assert.That(password, Does.Match("[a-z]").And.Match("[A-Z]").And.Match("[0-9]"));
+        }
+    }
+
+    [Test]
+    public void Symbols_are_used_and_nothing_outside_the_alphabet()
+    {
+        var policy = new PasswordPolicy { Length = 16, Symbols = "!#%" };
+        for (var i = 0; i < 500; i++)
+        {
+            var password = _generator.Generate(policy);
+            Assert.That(password, Does.Match("^[A-Za-z0-9!#%]{16}$"));
+            Assert.That(password, Does.Match("[!#%]"));
+        }
+    }
+
+    [Test]
+    public void Passwords_do_not_repeat()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 2000; i++)
+        {
+            Assert.That(seen.Add(_generator.Generate(PasswordPolicy.Default)), Is.True);
+        }
+    }
+
+    [Test]
+    public void Characters_are_spread_over_the_whole_alphabet()
+    {
+        // 62 symbols, 64 000 draws: each expected ~1032 times; a biased or truncated alphabet falls far outside.
+        var counts = new Dictionary<char, int>();
+        for (var i = 0; i < 2000; i++)
+        {
+            foreach (var c in _generator.Generate(PasswordPolicy.Default))
+            {
+                counts[c] = counts.GetValueOrDefault(c) + 1;
+            }
+        }
+
+        Assert.That(counts, Has.Count.EqualTo(62));
+        Assert.That(counts.Values.Min(), Is.GreaterThan(800));
+        Assert.That(counts.Values.Max(), Is.LessThan(1300));
+    }
+}

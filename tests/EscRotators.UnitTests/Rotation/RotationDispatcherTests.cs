@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using EscRotators.Configuration;
+using EscRotators.Dispatch;
+using EscRotators.Engines;
+using EscRotators.Logging;
+using EscRotators.Protocol;
+
+namespace EscRotators.UnitTests.Rotation;
+
+public sealed class RotationDispatcherTests
+{
+    private const string FormA = """
+        {"type":"mysql","host":"db","port":3306,"database":"app",
+         "managingUser":{"username":"m","password":"managing-secret"},
+         "rotateUser":{"username":"user1","password":"old-secret","newPassword":"new-secret"}}
+        """;
+
+    private const string FormB = """
+        {"type":"mysql","inputs":{
+          "database":{"host":"db","port":3306,"database":"app","managingUser":{"username":"m","password":"managing-secret"}},
+          "rotateUsers":{"username1":"user1","username2":"user2"}},
+         "state":{"current":{"username":"user1","password":"current-secret"},"previous":{"username":"user2","password":"previous-secret"}}}
+        """;
+
+    private FakeEngine _engine = null!;
+    private StringWriter _log = null!;
+    private RotationDispatcher _dispatcher = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _engine = new FakeEngine();
+        _log = new StringWriter();
+        var options = new RotatorOptions { RetryDelays = [TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)] };
+        _dispatcher = new RotationDispatcher([_engine, new FakeEngine("postgres")], options, new RotatorLogger(new LogSink(_log, LogFormat.Text, LogLevel.Debug)));
+    }
+
+    private Task<RotationReply> Dispatch(string json, CancellationToken cancellationToken = default) =>
+        _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(json), "req", DateTimeOffset.UtcNow.AddSeconds(30), cancellationToken);
+
+    private static string Json(RotationReply reply) => Encoding.UTF8.GetString(ReplySerializer.Serialize(reply));
+
+    [Test]
+    public async Task Form_a_sets_then_verifies_the_given_password_and_replies_ok()
+    {
+        var reply = await Dispatch(FormA);
+
+        Assert.That(Json(reply), Is.EqualTo("""{"code":200,"message":"ok"}"""));
+        Assert.That(_engine.SetCalls, Is.EqualTo(new[] { ("user1", "new-secret") }));
+        Assert.That(_engine.VerifyCalls, Is.EqualTo(new[] { ("user1", "new-secret") }));
+    }
+
+    [Test]
+    public async Task Form_b_rotates_the_non_current_user_and_returns_the_new_state()
+    {
+        var reply = await Dispatch(FormB);
+
+        Assert.That(reply.Code, Is.EqualTo(200));
+        var (user, password) = _engine.SetCalls.Single();
+        Assert.That(user, Is.EqualTo("user2"));
+        Assert.That(password, Does.Match("^[A-Za-z0-9]{32}$"));
+        Assert.That(_engine.VerifyCalls.Single(), Is.EqualTo((user, password)));
+
+        using var json = JsonDocument.Parse(Json(reply));
+        var state = json.RootElement.GetProperty("state");
+        Assert.That(state.GetProperty("current").GetProperty("username").GetString(), Is.EqualTo("user2"));
+        Assert.That(state.GetProperty("current").GetProperty("password").GetString(), Is.EqualTo(password));
+        Assert.That(state.GetProperty("previous").GetProperty("username").GetString(), Is.EqualTo("user1"));
+        Assert.That(state.GetProperty("previous").GetProperty("password").GetString(), Is.EqualTo("current-secret"));
+    }
+
+    [Test]
+    public async Task Form_b_first_rotation_writes_previous_as_null()
+    {
+        var reply = await Dispatch(FormB.Replace("\"state\"", "\"ignored\"", StringComparison.Ordinal));
+
+        Assert.That(Json(reply), Does.Contain("\"previous\":null"));
+        Assert.That(_engine.SetCalls.Single().Username, Is.EqualTo("user1"));
+    }
+
+    [Test]
+    public async Task Unknown_type_is_refused_with_the_contract_message()
+    {
+        var reply = await Dispatch("""{"type":"oracle"}""");
+
+        Assert.That(Json(reply), Is.EqualTo("""{"code":400,"message":"unknown event type oracle"}"""));
+    }
+
+    [Test]
+    public async Task Missing_type_is_refused_as_unknown()
+    {
+        Assert.That((await Dispatch("{}")).Message, Does.StartWith("unknown event type"));
+    }
+
+    [Test]
+    public async Task Type_matches_regardless_of_case()
+    {
+        Assert.That((await Dispatch(FormA.Replace("\"mysql\"", "\"MySQL\"", StringComparison.Ordinal))).Code, Is.EqualTo(200));
+    }
+
+    [Test]
+    public async Task Invalid_requests_never_reach_the_engine()
+    {
+        var reply = await Dispatch(FormA.Replace("\"port\":3306", "\"port\":0", StringComparison.Ordinal));
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(_engine.SetCalls, Is.Empty);
+    }
+
+    [Test]
+    public async Task Failed_verification_is_a_400_that_says_the_password_changed_and_returns_no_state()
+    {
+        _engine.VerifyFailures.Enqueue(new RotationFailedException(RotationFailureKind.Authentication, "login refused"));
+
+        var reply = await Dispatch(FormB);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.State, Is.Null);
+        Assert.That(reply.Message, Does.Contain("was changed, but logging in with it failed: login refused"));
+        Assert.That(reply.Message, Does.Contain("next rotation"));
+        Assert.That(Json(reply), Does.Not.Contain("\"state\":"));
+    }
+
+    [Test]
+    public async Task Unreachable_database_is_retried_then_succeeds()
+    {
+        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
+        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
+
+        var reply = await Dispatch(FormA);
+
+        Assert.That(reply.Code, Is.EqualTo(200));
+        Assert.That(_engine.SetCalls, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Retries_are_bounded()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
+        }
+
+        var reply = await Dispatch(FormA);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.Message, Is.EqualTo("refused"));
+        Assert.That(_engine.SetCalls, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Authentication_failures_are_not_retried()
+    {
+        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Authentication, "denied"));
+
+        var reply = await Dispatch(FormA);
+
+        Assert.That(reply.Message, Is.EqualTo("denied"));
+        Assert.That(_engine.SetCalls, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Deadline_gives_a_400_saying_the_database_did_not_answer()
+    {
+        _engine.SetBehaviour = ct => Task.Delay(Timeout.Infinite, ct);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        var started = Stopwatch.StartNew();
+        var reply = await Dispatch(FormA, deadline.Token);
+
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.Message, Does.Contain("did not answer in time"));
+    }
+
+    [Test]
+    public async Task Secrets_in_an_engine_message_are_masked_in_reply_and_log()
+    {
+        _engine.SetFailures.Enqueue(new RotationFailedException(
+            RotationFailureKind.ServerError, "server said near 'new-secret' with managing-secret"));
+        var formA = await Dispatch(FormA);
+
+        _engine.SetFailures.Enqueue(new RotationFailedException(
+            RotationFailureKind.ServerError, "server said current-secret, previous-secret and managing-secret"));
+        var formB = await Dispatch(FormB);
+
+        Assert.That(formA.Code, Is.EqualTo(400));
+        Assert.That(formA.Message, Is.EqualTo("server said near '[redacted]' with [redacted]"));
+        Assert.That(formB.Message, Is.EqualTo("server said [redacted], [redacted] and [redacted]"));
+        Assert.That(_log.ToString(), Does.Not.Contain("managing-secret").And.Not.Contain("current-secret")
+            .And.Not.Contain("previous-secret").And.Not.Contain("new-secret"));
+    }
+
+    [Test]
+    public async Task Success_is_logged_with_engine_host_database_user_outcome_and_time()
+    {
+        await Dispatch(FormA);
+
+        Assert.That(_log.ToString(), Does.Contain("rotation succeeded engine=mysql host=db database=app rotatedUser=user1 outcome=rotated elapsedMs="));
+    }
+
+    [Test]
+    public async Task Connect_timeout_is_derived_from_the_deadline()
+    {
+        await _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(FormA), "req", DateTimeOffset.UtcNow.AddSeconds(3), CancellationToken.None);
+
+        var timeout = _engine.Endpoints.Single().ConnectTimeout;
+        Assert.That(timeout, Is.GreaterThan(TimeSpan.FromSeconds(2)).And.LessThanOrEqualTo(TimeSpan.FromSeconds(3)));
+    }
+
+    [Test]
+    public void A_bug_in_an_engine_escapes_as_an_unexpected_error_without_its_message()
+    {
+        _engine.SetFailures.Enqueue(new InvalidOperationException("bug holding new-secret"));
+
+        var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
+            _dispatcher.HandleAsync(Encoding.UTF8.GetBytes(FormA), "req", DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
+        Assert.That(_log.ToString(), Does.Not.Contain("new-secret").And.Contain("InvalidOperationException"));
+    }
+}

@@ -1,0 +1,209 @@
+using System.Text;
+using EscRotators.Dispatch;
+using EscRotators.Tls;
+using EscRotators.Validation;
+
+namespace EscRotators.UnitTests.Validation;
+
+public sealed class RequestValidatorTests
+{
+    private const string FormA = """
+        {"type":"mysql","host":"db","port":3306,"database":"app",
+         "managingUser":{"username":"m","password":"mp"},
+         "rotateUser":{"username":"user1","password":"old","newPassword":"new"}}
+        """;
+
+    private const string FormB = """
+        {"type":"postgres","inputs":{
+          "database":{"host":"db","port":5432,"database":"app","managingUser":{"username":"m","password":"mp"}},
+          "rotateUsers":{"username1":"user1","username2":"user2"}}}
+        """;
+
+    private static RotationRequest Validate(string json, TlsSettings? defaults = null) =>
+        new RequestValidator(defaults ?? TlsSettings.Default).Validate(EventReader.Read(Encoding.UTF8.GetBytes(json)), "mysql");
+
+    private static string Rejection(string json)
+    {
+        var ex = Assert.Throws<InvalidRequestException>(() => Validate(json));
+        return ex!.Message;
+    }
+
+    private static string Edit(string json, string from, string to)
+    {
+        Assert.That(json, Does.Contain(from), "test setup");
+        return json.Replace(from, to, StringComparison.Ordinal);
+    }
+
+    [Test]
+    public void Form_a_is_accepted_with_its_fields()
+    {
+        var request = Validate(FormA);
+
+        Assert.That(request.Form, Is.EqualTo(RequestForm.ConnectorRequest));
+        Assert.That(request.RotateUsername, Is.EqualTo("user1"));
+        Assert.That(request.NewPassword, Is.EqualTo("new"));
+        Assert.That(request.Endpoint.Host, Is.EqualTo("db"));
+        Assert.That(request.Endpoint.Port, Is.EqualTo(3306));
+        Assert.That(request.Endpoint.Database, Is.EqualTo("app"));
+        Assert.That(request.Endpoint.ManagingUser.Username, Is.EqualTo("m"));
+        Assert.That(request.Endpoint.Tls, Is.EqualTo(TlsSettings.Default));
+    }
+
+    [TestCase("\"newPassword\":\"new\"", "\"newPassword\":null")]
+    [TestCase("\"newPassword\":\"new\"", "\"newPassword\":\"\"")]
+    [TestCase(",\"newPassword\":\"new\"", "")]
+    public void Form_a_without_a_new_password_is_refused_with_the_go_message(string from, string to)
+    {
+        Assert.That(Rejection(Edit(FormA, from, to)), Is.EqualTo("no password provided"));
+    }
+
+    [Test]
+    public void Form_a_checks_the_new_password_before_anything_else()
+    {
+        Assert.That(Rejection("""{"type":"mysql"}"""), Is.EqualTo("no password provided"));
+    }
+
+    [TestCase("\"host\":\"db\"", "\"host\":\"\"", "host is required")]
+    [TestCase("\"host\":\"db\"", "\"host\":\"  \"", "host is required")]
+    [TestCase("\"port\":3306", "\"port\":null", "port is required")]
+    [TestCase("\"port\":3306", "\"port\":0", "port must be between 1 and 65535")]
+    [TestCase("\"port\":3306", "\"port\":65536", "port must be between 1 and 65535")]
+    [TestCase("\"port\":3306", "\"port\":-1", "port must be between 1 and 65535")]
+    [TestCase("\"database\":\"app\"", "\"database\":\"\"", "database is required")]
+    [TestCase("\"username\":\"m\"", "\"username\":\"\"", "managingUser.username is required")]
+    [TestCase("\"password\":\"mp\"", "\"password\":null", "managingUser.password is required")]
+    [TestCase("\"username\":\"user1\"", "\"username\":\"\"", "rotateUser.username is required")]
+    [TestCase("\"username\":\"user1\"", "\"username\":\"a\\u0000b\"", "rotateUser.username must not contain NUL characters")]
+    [TestCase("\"newPassword\":\"new\"", "\"newPassword\":\"n\\u0000w\"", "rotateUser.newPassword must not contain NUL characters")]
+    public void Form_a_field_errors_name_the_field(string from, string to, string message)
+    {
+        Assert.That(Rejection(Edit(FormA, from, to)), Is.EqualTo(message));
+    }
+
+    [Test]
+    public void Form_b_is_accepted_with_its_fields()
+    {
+        var request = Validate(FormB);
+
+        Assert.That(request.Form, Is.EqualTo(RequestForm.FullRotation));
+        Assert.That(request.Username1, Is.EqualTo("user1"));
+        Assert.That(request.Username2, Is.EqualTo("user2"));
+        Assert.That(request.NewPassword, Is.Null);
+        Assert.That(request.State, Is.Null);
+        Assert.That(request.PasswordPolicy.Length, Is.EqualTo(32));
+    }
+
+    [TestCase("\"host\":\"db\"", "\"host\":null", "inputs.database.host is required")]
+    [TestCase("\"port\":5432", "\"port\":70000", "inputs.database.port must be between 1 and 65535")]
+    [TestCase("\"database\":\"app\"", "\"database\":null", "inputs.database.database is required")]
+    [TestCase("\"managingUser\":{\"username\":\"m\",\"password\":\"mp\"}", "\"managingUser\":null", "inputs.database.managingUser.username is required")]
+    [TestCase("\"password\":\"mp\"", "\"password\":\"\"", "inputs.database.managingUser.password is required")]
+    [TestCase("\"username1\":\"user1\"", "\"username1\":\"\"", "inputs.rotateUsers.username1 is required")]
+    [TestCase("\"username2\":\"user2\"", "\"username2\":null", "inputs.rotateUsers.username2 is required")]
+    [TestCase("\"username2\":\"user2\"", "\"username2\":\"user1\"", "inputs.rotateUsers.username1 and inputs.rotateUsers.username2 must name two different users")]
+    public void Form_b_field_errors_name_the_field(string from, string to, string message)
+    {
+        Assert.That(Rejection(Edit(FormB, from, to)), Is.EqualTo(message));
+    }
+
+    [Test]
+    public void Form_b_without_database_or_rotate_users_names_them()
+    {
+        Assert.That(Rejection("""{"type":"mysql","inputs":null}"""), Is.EqualTo("inputs.database is required"));
+        Assert.That(Rejection("""{"type":"mysql","inputs":{}}"""), Is.EqualTo("inputs.database is required"));
+        Assert.That(
+            Rejection("""{"type":"mysql","inputs":{"database":{"host":"h","port":1,"database":"d","managingUser":{"username":"m","password":"p"}}}}"""),
+            Is.EqualTo("inputs.rotateUsers is required"));
+    }
+
+    [Test]
+    public void User_names_that_differ_only_in_case_are_two_users()
+    {
+        Assert.DoesNotThrow(() => Validate(Edit(FormB, "\"username2\":\"user2\"", "\"username2\":\"USER1\"")));
+    }
+
+    [TestCase(16)]
+    [TestCase(128)]
+    [TestCase(40)]
+    public void Password_policy_length_within_bounds_is_kept(int length)
+    {
+        var json = Edit(FormB, "\"rotateUsers\"", $"\"passwordPolicy\":{{\"length\":{length},\"symbols\":\"!#!\"}},\"rotateUsers\"");
+        var policy = Validate(json).PasswordPolicy;
+
+        Assert.That(policy.Length, Is.EqualTo(length));
+        Assert.That(policy.Symbols, Is.EqualTo("!#"));
+    }
+
+    [TestCase(15)]
+    [TestCase(129)]
+    [TestCase(0)]
+    public void Password_policy_length_out_of_bounds_is_refused(int length)
+    {
+        var json = Edit(FormB, "\"rotateUsers\"", $"\"passwordPolicy\":{{\"length\":{length}}},\"rotateUsers\"");
+        Assert.That(Rejection(json), Is.EqualTo("inputs.passwordPolicy.length must be between 16 and 128"));
+    }
+
+    [TestCase("a")]
+    [TestCase("5")]
+    [TestCase(" ")]
+    [TestCase("é")]
+    [TestCase("\\t")]
+    public void Password_policy_symbols_must_be_ascii_punctuation(string symbols)
+    {
+        var json = Edit(FormB, "\"rotateUsers\"", $"\"passwordPolicy\":{{\"symbols\":\"{symbols}\"}},\"rotateUsers\"");
+        Assert.That(Rejection(json), Does.StartWith("inputs.passwordPolicy.symbols may only hold printable ASCII punctuation"));
+    }
+
+    [Test]
+    public void Tls_mode_is_read_from_the_request()
+    {
+        var json = Edit(FormA, "\"host\"", "\"tls\":{\"mode\":\"VERIFY-FULL\"},\"host\"");
+        Assert.That(Validate(json).Endpoint.Tls.Mode, Is.EqualTo(TlsMode.VerifyFull));
+    }
+
+    [Test]
+    public void Tls_object_in_form_b_lives_under_inputs_database()
+    {
+        var json = Edit(FormB, "\"host\":\"db\"", "\"host\":\"db\",\"tls\":{\"mode\":\"require\"}");
+        Assert.That(Validate(json).Endpoint.Tls.Mode, Is.EqualTo(TlsMode.Require));
+    }
+
+    [Test]
+    public void Unknown_tls_mode_is_refused_with_the_accepted_values()
+    {
+        var json = Edit(FormB, "\"host\":\"db\"", "\"host\":\"db\",\"tls\":{\"mode\":\"maybe\"}");
+        Assert.That(
+            Rejection(json),
+            Is.EqualTo("inputs.database.tls.mode must be one of: disable, prefer, require, verify-ca, verify-full"));
+    }
+
+    [Test]
+    public void Ca_bundle_without_a_certificate_is_refused()
+    {
+        var json = Edit(FormA, "\"host\"", "\"tls\":{\"mode\":\"verify-ca\",\"caBundle\":\"not a pem\"},\"host\"");
+        Assert.That(Rejection(json), Is.EqualTo("tls.caBundle holds no PEM certificate"));
+    }
+
+    [Test]
+    public void Request_without_tls_uses_the_environment_default()
+    {
+        var defaults = new TlsSettings(TlsMode.Require, null);
+        Assert.That(Validate(FormA, defaults).Endpoint.Tls, Is.SameAs(defaults));
+    }
+
+    [Test]
+    public void Request_tls_without_mode_keeps_the_default_mode()
+    {
+        var json = Edit(FormA, "\"host\"", "\"tls\":{},\"host\"");
+        Assert.That(Validate(json, new TlsSettings(TlsMode.VerifyCA, null)).Endpoint.Tls.Mode, Is.EqualTo(TlsMode.VerifyCA));
+    }
+
+    [Test]
+    public void Validation_messages_never_contain_secrets()
+    {
+        var json = Edit(FormA, "\"port\":3306", "\"port\":0");
+        var message = Rejection(json);
+
+        Assert.That(message, Does.Not.Contain("mp").And.Not.Contain("new").And.Not.Contain("old"));
+    }
+}
