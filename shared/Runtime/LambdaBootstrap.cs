@@ -1,0 +1,211 @@
+namespace EscRotators.Runtime;
+
+/// <summary>
+/// The invocation loop of a custom runtime: fetch the next event, run the handler, post its reply or error,
+/// repeat until stopped. One bad event never ends the loop; only a Runtime API that stays unreachable
+/// or answers /next with an error does.
+/// </summary>
+public sealed class LambdaBootstrap
+{
+    /// <summary>Exit code when the initialisation delegate failed (after reporting it to /runtime/init/error).</summary>
+    public const int InitializationFailedExitCode = 1;
+
+    /// <summary>Exit code when the Runtime API failed in a way the loop cannot recover from.</summary>
+    public const int RuntimeApiFailedExitCode = 2;
+
+    // X-Ray SDKs read the current trace header from this variable rather than from the context.
+    internal const string TraceIdEnvironmentVariable = "_X_AMZN_TRACE_ID";
+
+    // Timers accept at most uint.MaxValue - 1 ms; a deadline further away than that is as good as none.
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
+
+    private readonly RuntimeApiClient _client;
+    private readonly LambdaHandler _handler;
+    private readonly LambdaBootstrapOptions _options;
+
+    public LambdaBootstrap(RuntimeApiClient client, LambdaHandler handler, LambdaBootstrapOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DeadlineSafetyMargin, TimeSpan.Zero, nameof(options));
+
+        _client = client;
+        _handler = handler;
+        _options = options;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="initialize"/> to build the handler, then the loop until <paramref name="stoppingToken"/>
+    /// is cancelled, and returns the process exit code. A failed initialisation is posted to /runtime/init/error.
+    /// </summary>
+    /// <returns>0 when stopped, <see cref="InitializationFailedExitCode"/> or <see cref="RuntimeApiFailedExitCode"/>.</returns>
+    public static async Task<int> InitializeAndRunAsync(
+        RuntimeApiClient client,
+        Func<CancellationToken, Task<LambdaHandler>> initialize,
+        LambdaBootstrapOptions options,
+        CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(initialize);
+        ArgumentNullException.ThrowIfNull(options);
+
+        LambdaHandler handler;
+        try
+        {
+            handler = await initialize(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception exception)
+        {
+            options.OnLoopError?.Invoke("Initialization failed; reporting it to the Runtime API.", exception);
+            await ReportInitializationErrorAsync(client, exception, options, stoppingToken).ConfigureAwait(false);
+            return InitializationFailedExitCode;
+        }
+
+        try
+        {
+            await new LambdaBootstrap(client, handler, options).RunAsync(stoppingToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception exception) when (exception is RuntimeApiException or HttpRequestException or IOException)
+        {
+            options.OnLoopError?.Invoke("The Runtime API failed; exiting so that Lambda restarts the runtime.", exception);
+            return RuntimeApiFailedExitCode;
+        }
+    }
+
+    /// <summary>Handles invocations until <paramref name="stoppingToken"/> is cancelled, then completes normally.</summary>
+    /// <exception cref="RuntimeApiException">/next answered with an error status.</exception>
+    /// <exception cref="HttpRequestException">/next stayed unreachable through every retry.</exception>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                InvocationRequest invocation = await GetNextInvocationAsync(stoppingToken).ConfigureAwait(false);
+                await InvokeAsync(invocation, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping is the normal way out of the loop.
+        }
+    }
+
+    private static bool IsTransportFailure(Exception exception) =>
+        exception is HttpRequestException or IOException;
+
+    private static bool IsStopping(Exception exception, CancellationToken stoppingToken) =>
+        exception is OperationCanceledException && stoppingToken.IsCancellationRequested;
+
+    private static async Task ReportInitializationErrorAsync(
+        RuntimeApiClient client,
+        Exception exception,
+        LambdaBootstrapOptions options,
+        CancellationToken stoppingToken)
+    {
+        try
+        {
+            await client.ReportInitializationErrorAsync(exception, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception reportFailure)
+        {
+            // The process exits non-zero either way; Lambda then records a generic runtime exit error.
+            options.OnLoopError?.Invoke("Reporting the initialization error to the Runtime API failed.", reportFailure);
+        }
+    }
+
+    private async Task<InvocationRequest> GetNextInvocationAsync(CancellationToken stoppingToken)
+    {
+        NextInvocationBackoff backoff = _options.NextInvocationBackoff;
+        for (int failures = 1; ; failures++)
+        {
+            try
+            {
+                return await _client.GetNextInvocationAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (IsTransportFailure(exception) && failures < backoff.MaxAttempts)
+            {
+                ReportLoopError($"Fetching the next invocation failed (attempt {failures} of {backoff.MaxAttempts}); retrying.", exception);
+            }
+
+            await Task.Delay(backoff.DelayAfter(failures), _options.TimeProvider, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task InvokeAsync(InvocationRequest invocation, CancellationToken stoppingToken)
+    {
+        LambdaContext context = invocation.Context;
+
+        // Null removes the variable, so an untraced invocation never inherits the previous one's trace.
+        Environment.SetEnvironmentVariable(TraceIdEnvironmentVariable, context.TraceId);
+
+        ReadOnlyMemory<byte> reply;
+        try
+        {
+            reply = await InvokeHandlerAsync(invocation, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!IsStopping(exception, stoppingToken))
+        {
+            ReportLoopError($"The handler failed for request {context.AwsRequestId}; reporting a function error.", exception);
+            await PostInvocationErrorAsync(context.AwsRequestId, exception, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _client.SendResponseAsync(context.AwsRequestId, reply, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!IsStopping(exception, stoppingToken))
+        {
+            ReportLoopError($"Posting the response for request {context.AwsRequestId} failed.", exception);
+        }
+    }
+
+    private async Task<ReadOnlyMemory<byte>> InvokeHandlerAsync(InvocationRequest invocation, CancellationToken stoppingToken)
+    {
+        using CancellationTokenSource deadline = CreateDeadlineSource(invocation.Context.Deadline);
+        using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stoppingToken);
+        return await _handler(invocation.Payload, invocation.Context, handlerCancellation.Token).ConfigureAwait(false);
+    }
+
+    private async Task PostInvocationErrorAsync(string requestId, Exception exception, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _client.ReportInvocationErrorAsync(requestId, exception, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception reportFailure) when (!IsStopping(reportFailure, stoppingToken))
+        {
+            ReportLoopError($"Reporting the function error for request {requestId} failed.", reportFailure);
+        }
+    }
+
+    /// <summary>A source that cancels <see cref="LambdaBootstrapOptions.DeadlineSafetyMargin"/> before the deadline.</summary>
+    private CancellationTokenSource CreateDeadlineSource(DateTimeOffset deadline)
+    {
+        TimeProvider time = _options.TimeProvider;
+        TimeSpan untilCancellation = deadline - time.GetUtcNow() - _options.DeadlineSafetyMargin;
+
+        if (untilCancellation <= TimeSpan.Zero)
+        {
+            // Already inside the margin: the handler still runs, but knows at once that it has no time.
+            var expired = new CancellationTokenSource();
+            expired.Cancel();
+            return expired;
+        }
+
+        return untilCancellation < MaxTimerDelay
+            ? new CancellationTokenSource(untilCancellation, time)
+            : new CancellationTokenSource();
+    }
+
+    private void ReportLoopError(string message, Exception? exception) =>
+        _options.OnLoopError?.Invoke(message, exception);
+}

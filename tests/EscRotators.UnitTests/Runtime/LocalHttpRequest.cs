@@ -1,0 +1,8 @@
+namespace EscRotators.UnitTests.Runtime;
+
+/// <summary>One HTTP/1.1 request as read off the wire by <see cref="HttpRequestReader"/>.</summary>
+internal sealed record LocalHttpRequest(
+    string Method,
+    string Path,
+    IReadOnlyDictionary<string, string> Headers,
+    byte[] Body);

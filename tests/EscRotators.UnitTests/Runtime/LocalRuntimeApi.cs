@@ -1,0 +1,286 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+
+namespace EscRotators.UnitTests.Runtime;
+
+/// <summary>
+/// An in-process fake of the Lambda Runtime API on 127.0.0.1: hands out queued events on /next and
+/// records every response, invocation error and init error posted back, headers included.
+/// Built on a bare <see cref="TcpListener"/> so it can bind port 0 and break connections on purpose.
+/// </summary>
+internal sealed class LocalRuntimeApi : IAsyncDisposable
+{
+    private const string RuntimePrefix = "/2018-06-01/runtime/";
+    private const string InvocationPrefix = RuntimePrefix + "invocation/";
+
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Channel<QueuedInvocation> _invocations = Channel.CreateUnbounded<QueuedInvocation>();
+    private readonly Channel<RecordedPost> _posts = Channel.CreateUnbounded<RecordedPost>();
+    private readonly ConcurrentDictionary<string, HttpStatusCode> _responseStatusOverrides = new(StringComparer.Ordinal);
+    private readonly List<Task> _connections = [];
+    private readonly Lock _gate = new();
+    private readonly Task _acceptLoop;
+    private int _nextRequestsToBreak;
+    private HttpStatusCode? _nextStatusOverride;
+    private int _nextRequestCount;
+
+    private LocalRuntimeApi(TcpListener listener)
+    {
+        _listener = listener;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>host:port, as Lambda would put it in AWS_LAMBDA_RUNTIME_API.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>How many GET /next requests arrived, broken ones included.</summary>
+    public int NextRequestCount => Volatile.Read(ref _nextRequestCount);
+
+    /// <summary>Starts listening on 127.0.0.1; port 0 picks a free one.</summary>
+    public static LocalRuntimeApi Start(int port = 0)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        return new LocalRuntimeApi(listener);
+    }
+
+    /// <summary>Finds a port nothing is listening on, for tests that need "connection refused" first.</summary>
+    public static int FindFreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    public void Enqueue(QueuedInvocation invocation) => _invocations.Writer.TryWrite(invocation);
+
+    /// <summary>
+    /// Breaks the next <paramref name="count"/> /next requests: half a status line, then the connection closes.
+    /// (A connection closed before any byte is answered would be retried inside SocketsHttpHandler and never surface.)
+    /// </summary>
+    public void BreakNextRequests(int count)
+    {
+        lock (_gate)
+        {
+            _nextRequestsToBreak = count;
+        }
+    }
+
+    /// <summary>Answers every later /next with this status and a Lambda-style error body.</summary>
+    public void FailNextRequestsWith(HttpStatusCode status)
+    {
+        lock (_gate)
+        {
+            _nextStatusOverride = status;
+        }
+    }
+
+    /// <summary>Answers the response POST for <paramref name="requestId"/> with this status (it is still recorded).</summary>
+    public void FailResponseFor(string requestId, HttpStatusCode status) => _responseStatusOverrides[requestId] = status;
+
+    /// <summary>The next POST that arrives, in arrival order.</summary>
+    public async Task<RecordedPost> WaitForPostAsync(TimeSpan? timeout = null) =>
+        await _posts.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+
+    /// <summary>Whether a POST has arrived that no one has waited for yet.</summary>
+    public bool HasUnreadPost => _posts.Reader.TryPeek(out _);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync();
+        _listener.Stop();
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll([_acceptLoop, .. connections]).WaitAsync(TimeSpan.FromSeconds(5));
+        _shutdown.Dispose();
+    }
+
+    private static string ReasonPhrase(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.OK => "OK",
+        HttpStatusCode.Accepted => "Accepted",
+        HttpStatusCode.NotFound => "Not Found",
+        _ => "Error",
+    };
+
+    private static async Task WriteResponseAsync(
+        Stream stream,
+        HttpStatusCode status,
+        IEnumerable<KeyValuePair<string, string>> headers,
+        byte[] body,
+        CancellationToken cancellationToken)
+    {
+        var head = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {(int)status} {ReasonPhrase(status)}\r\n");
+        foreach ((string name, string value) in headers)
+        {
+            head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        }
+
+        head.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n\r\n");
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), cancellationToken);
+        await stream.WriteAsync(body, cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+    }
+
+    private static Task WriteStatusAsync(Stream stream, HttpStatusCode status, CancellationToken cancellationToken)
+    {
+        byte[] body = status is HttpStatusCode.Accepted or HttpStatusCode.OK
+            ? "{\"status\":\"OK\"}"u8.ToArray()
+            : Encoding.UTF8.GetBytes($"{{\"errorMessage\":\"local runtime API refused\",\"errorType\":\"{status}\"}}");
+        return WriteResponseAsync(stream, status, [new("Content-Type", "application/json")], body, cancellationToken);
+    }
+
+    private static List<KeyValuePair<string, string>> NextHeaders(QueuedInvocation invocation)
+    {
+        List<KeyValuePair<string, string>> headers = [new("Lambda-Runtime-Aws-Request-Id", invocation.RequestId)];
+        if (invocation.Deadline is { } deadline)
+        {
+            headers.Add(new("Lambda-Runtime-Deadline-Ms", deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+        }
+
+        AddIfPresent(headers, "Lambda-Runtime-Invoked-Function-Arn", invocation.InvokedFunctionArn);
+        AddIfPresent(headers, "Lambda-Runtime-Trace-Id", invocation.TraceId);
+        AddIfPresent(headers, "Lambda-Runtime-Client-Context", invocation.ClientContext);
+        AddIfPresent(headers, "Lambda-Runtime-Cognito-Identity", invocation.CognitoIdentity);
+        return headers;
+
+        static void AddIfPresent(List<KeyValuePair<string, string>> headers, string name, string? value)
+        {
+            if (value is not null)
+            {
+                headers.Add(new(name, value));
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_shutdown.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            lock (_connections)
+            {
+                _connections.Add(ServeConnectionAsync(client));
+            }
+        }
+    }
+
+    private async Task ServeConnectionAsync(TcpClient client)
+    {
+        using (client)
+        {
+            NetworkStream stream = client.GetStream();
+            var reader = new HttpRequestReader(stream);
+            try
+            {
+                while (await reader.ReadAsync(_shutdown.Token) is { } request)
+                {
+                    if (!await HandleAsync(request, stream, _shutdown.Token))
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The client went away or the server is shutting down.
+            }
+        }
+    }
+
+    /// <returns>False when the connection must be closed instead of kept alive.</returns>
+    private async Task<bool> HandleAsync(LocalHttpRequest request, Stream stream, CancellationToken cancellationToken)
+    {
+        string path = request.Path;
+        if (request.Method == "GET" && path == InvocationPrefix + "next")
+        {
+            return await HandleNextAsync(stream, cancellationToken);
+        }
+
+        if (request.Method == "POST" && path == RuntimePrefix + "init/error")
+        {
+            Record(RuntimeApiPostKind.InitializationError, requestId: null, request);
+            await WriteStatusAsync(stream, HttpStatusCode.Accepted, cancellationToken);
+            return true;
+        }
+
+        if (request.Method == "POST" && path.StartsWith(InvocationPrefix, StringComparison.Ordinal))
+        {
+            string[] parts = path[InvocationPrefix.Length..].Split('/');
+            if (parts is [string escapedId, string action and ("response" or "error")])
+            {
+                string requestId = Uri.UnescapeDataString(escapedId);
+                bool isResponse = action == "response";
+                Record(isResponse ? RuntimeApiPostKind.Response : RuntimeApiPostKind.InvocationError, requestId, request);
+                HttpStatusCode status = isResponse && _responseStatusOverrides.TryGetValue(requestId, out HttpStatusCode overridden)
+                    ? overridden
+                    : HttpStatusCode.Accepted;
+                await WriteStatusAsync(stream, status, cancellationToken);
+                return true;
+            }
+        }
+
+        await WriteStatusAsync(stream, HttpStatusCode.NotFound, cancellationToken);
+        return true;
+    }
+
+    private async Task<bool> HandleNextAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _nextRequestCount);
+        HttpStatusCode? statusOverride;
+        bool breakConnection;
+        lock (_gate)
+        {
+            breakConnection = _nextRequestsToBreak > 0;
+            if (breakConnection)
+            {
+                _nextRequestsToBreak--;
+            }
+
+            statusOverride = _nextStatusOverride;
+        }
+
+        if (breakConnection)
+        {
+            await stream.WriteAsync("HTTP/1.1 2"u8.ToArray(), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            return false;
+        }
+
+        if (statusOverride is { } status)
+        {
+            await WriteStatusAsync(stream, status, cancellationToken);
+            return true;
+        }
+
+        QueuedInvocation invocation = await _invocations.Reader.ReadAsync(cancellationToken);
+        await WriteResponseAsync(stream, HttpStatusCode.OK, NextHeaders(invocation), invocation.Payload, cancellationToken);
+        return true;
+    }
+
+    private void Record(RuntimeApiPostKind kind, string? requestId, LocalHttpRequest request) =>
+        _posts.Writer.TryWrite(new RecordedPost(kind, requestId, request.Headers, request.Body));
+}
