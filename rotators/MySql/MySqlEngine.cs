@@ -5,13 +5,15 @@ using MySqlConnector;
 namespace EscRotators.MySql;
 
 /// <summary>
-/// Rotates MySQL, MariaDB and Aurora MySQL passwords with <c>ALTER USER</c>. The account name and the password are
+/// Rotates MySQL, MariaDB and Aurora MySQL passwords with <c>ALTER USER</c>, in the form that keeps the password
+/// out of that server's logs (<see cref="MySqlServerProfile"/>). The account name and the password (or its hash) are
 /// bound parameters, which MySqlConnector escapes as string literals; nothing from the request is spliced into SQL.
 /// </summary>
 public sealed class MySqlEngine : IDatabaseEngine
 {
     // The host part is a fixed literal; MariaDB and MySQL accept no whitespace around the '@'.
-    private const string AlterUserSql = "ALTER USER @user@'%' IDENTIFIED BY @password";
+    private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
+    private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
 
     public string Type => "mysql";
 
@@ -29,9 +31,13 @@ public sealed class MySqlEngine : IDatabaseEngine
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             connected = true;
-            await using var alter = new MySqlCommand(AlterUserSql, connection);
+            var profile = MySqlServerProfile.FromVersion(connection.ServerVersion) ?? throw new RotationFailedException(
+                RotationFailureKind.InvalidTarget,
+                $"{endpoint.Host}:{endpoint.Port} runs MySQL {connection.ServerVersion}; the rotator needs MySQL 5.7.6 or later, or MariaDB");
+            var nativeHash = profile.StatementForm == PasswordStatementForm.NativePasswordHash;
+            await using var alter = new MySqlCommand(nativeHash ? NativeHashSql : IdentifiedBySql, connection);
             alter.Parameters.AddWithValue("@user", username);
-            alter.Parameters.AddWithValue("@password", newPassword);
+            alter.Parameters.AddWithValue("@password", nativeHash ? NativePasswordHash.Compute(newPassword) : newPassword);
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
