@@ -46,7 +46,7 @@ public sealed class MySqlEngine : IDatabaseEngine
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex);
+            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex, passwordStatementSent: connected);
         }
     }
 

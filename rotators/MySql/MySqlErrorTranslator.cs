@@ -99,7 +99,7 @@ internal static class MySqlErrorTranslator
                 $"the server rejected the user name as too long ({address}: MySQL allows 32 characters)",
                 error),
             MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted =>
-                ConnectionFailures.TimedOut(endpoint, who, connected: true, error),
+                ConnectionFailures.TimedOut(endpoint, who, connected: true, error, passwordStatementSent: statementHasSecret),
             _ when error.Number == NotValidPassword => new RotationFailedException(
                 RotationFailureKind.InvalidTarget,
                 $"the server's password policy (validate_password) rejected the new password on {address}: use a longer password or add symbols (inputs.passwordPolicy)",

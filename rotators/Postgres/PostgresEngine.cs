@@ -42,6 +42,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
         await using var dataSource = PostgresConnectionFactory.Create(endpoint, endpoint.ManagingUser, check);
         await using var connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
+        var alterSent = false;
         try
         {
             string? alterRole;
@@ -61,6 +62,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             }
 
             await using var alter = new NpgsqlCommand(alterRole, connection);
+            alterSent = true;
             await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
@@ -80,7 +82,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected: true, ex);
+            throw ConnectionFailures.TimedOut(endpoint, who, connected: true, ex, passwordStatementSent: alterSent);
         }
     }
 

@@ -35,8 +35,16 @@ public static class ConnectionFailures
         return null;
     }
 
-    /// <summary>The server did not answer before the time we had ran out.</summary>
-    public static RotationFailedException TimedOut(DatabaseEndpoint endpoint, string who, bool connected, Exception? cause = null)
+    /// <summary>
+    /// The server did not answer before the time we had ran out. <paramref name="passwordStatementSent"/> says whether
+    /// the password change was already on its way, which leaves its outcome unknown.
+    /// </summary>
+    public static RotationFailedException TimedOut(
+        DatabaseEndpoint endpoint,
+        string who,
+        bool connected,
+        Exception? cause = null,
+        bool passwordStatementSent = false)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var step = connected ? "to a statement" : "while connecting";
@@ -44,7 +52,10 @@ public static class ConnectionFailures
             RotationFailureKind.Timeout,
             $"the database at {endpoint.Host}:{endpoint.Port} did not answer in time ({step}, as {who}); " +
             "check that the rotator can reach it (security groups, network ACLs, VPC routing) and that the Lambda timeout leaves room for a login",
-            cause);
+            cause)
+        {
+            OutcomeUnknown = passwordStatementSent,
+        };
     }
 
     private static RotationFailedException FromSocket(SocketException socket, DatabaseEndpoint endpoint, string who, Exception cause)

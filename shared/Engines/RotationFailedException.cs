@@ -13,4 +13,9 @@ public sealed class RotationFailedException : Exception
     }
 
     public RotationFailureKind Kind { get; }
+
+    /// <summary>
+    /// True when the password statement had been sent but no answer came back, so the password may have changed.
+    /// </summary>
+    public bool OutcomeUnknown { get; init; }
 }

@@ -114,7 +114,7 @@ public sealed class PasswordRotation
     {
         if (stage == RotationStage.SettingPassword)
         {
-            return failure.Kind == RotationFailureKind.Timeout
+            return failure.OutcomeUnknown
                 ? $"{failure.Message}; the password of \"{username}\" may or may not have changed: {RetryAdvice(form)}"
                 : failure.Message;
         }
