@@ -55,6 +55,16 @@ internal static class MySqlErrorTranslator
                 exception);
         }
 
+        // MySqlConnector reports refused connections and unknown host names alike, without the socket error.
+        if (exception is MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } && exception.InnerException is null)
+        {
+            return new RotationFailedException(
+                RotationFailureKind.Unreachable,
+                $"could not connect to {address} (as {who}): the connection was refused or the host name did not resolve; " +
+                "check that the database is running and listening on that port, the host name, and the security groups between the rotator and the database",
+                exception);
+        }
+
         return new RotationFailedException(
             RotationFailureKind.Unreachable,
             $"could not connect to MySQL at {address} as {who}: {message}",
@@ -78,9 +88,11 @@ internal static class MySqlErrorTranslator
                 RotationFailureKind.Authentication,
                 $"{who} could not log in to {address}: access denied (wrong password, or the account does not allow connections from the rotator's address)",
                 error),
+            // Without global rights MariaDB answers 1044 for a database that does not exist, too.
             MySqlErrorCode.DatabaseAccessDenied => new RotationFailedException(
                 RotationFailureKind.Permission,
-                $"{who} may not use database {database} on {address}: GRANT ALTER ON {database}.* TO {manager};",
+                $"{who} may not use database {database} on {address}: either it does not exist, or the grant is missing " +
+                $"(GRANT ALTER ON {database}.* TO {manager};)",
                 error),
             MySqlErrorCode.UnknownDatabase => new RotationFailedException(
                 RotationFailureKind.InvalidTarget,
@@ -96,7 +108,7 @@ internal static class MySqlErrorTranslator
                 error),
             MySqlErrorCode.WrongStringLength => new RotationFailedException(
                 RotationFailureKind.InvalidTarget,
-                $"the server rejected the user name as too long ({address}: MySQL allows 32 characters)",
+                $"the user name is too long for {address} (MySQL allows 32 characters; MariaDB 80 before 10.6, 128 since)",
                 error),
             MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted =>
                 ConnectionFailures.TimedOut(endpoint, who, connected: true, error, passwordStatementSent: statementHasSecret),
