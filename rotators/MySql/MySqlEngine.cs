@@ -15,6 +15,14 @@ public sealed class MySqlEngine : IDatabaseEngine
     private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
     private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
 
+    private readonly SystemTrustStore? _systemTrust;
+
+    /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
+    public MySqlEngine(SystemTrustStore? systemTrust = null)
+    {
+        _systemTrust = systemTrust;
+    }
+
     public string Type => "mysql";
 
     public async Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken)
@@ -24,7 +32,7 @@ public sealed class MySqlEngine : IDatabaseEngine
         ArgumentNullException.ThrowIfNull(newPassword);
 
         var who = $"the managing user {MySqlAccounts.Display(endpoint.ManagingUser.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
+        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
         await using var connection = MySqlConnectionFactory.Create(endpoint, endpoint.ManagingUser, endpoint.Database, check);
         var connected = false;
         try
@@ -58,7 +66,7 @@ public sealed class MySqlEngine : IDatabaseEngine
         // No default database: the rotated user may lack rights on the managing user's database, and the check
         // is about the password, not about grants.
         var who = $"the rotated user {MySqlAccounts.Display(login.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
+        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
         await using var connection = MySqlConnectionFactory.Create(endpoint, login, database: null, check);
         var connected = false;
         try

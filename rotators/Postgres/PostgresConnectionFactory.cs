@@ -45,7 +45,10 @@ internal static class PostgresConnectionFactory
         {
             builder.EnableTransportSecurity();
             builder.UseSslClientAuthenticationOptionsCallback(options =>
-                options.RemoteCertificateValidationCallback = check.Validate);
+            {
+                options.RemoteCertificateValidationCallback = check.Validate;
+                options.CertificateChainPolicy = check.ChainPolicy;
+            });
         }
 
         return builder.Build();

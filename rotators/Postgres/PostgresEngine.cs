@@ -17,6 +17,14 @@ public sealed class PostgresEngine : IDatabaseEngine
     private const string PrepareAlterSql =
         "SELECT format('ALTER ROLE %I PASSWORD %L', rolname, $2) FROM pg_catalog.pg_roles WHERE rolname = $1";
 
+    private readonly SystemTrustStore? _systemTrust;
+
+    /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
+    public PostgresEngine(SystemTrustStore? systemTrust = null)
+    {
+        _systemTrust = systemTrust;
+    }
+
     public string Type => "postgres";
 
     public async Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken)
@@ -39,7 +47,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             "the rotator cannot hash it faithfully, so it refuses rather than set a password nobody could log in with: use another password");
 
         var who = $"the managing user {PostgresIdentifiers.Display(endpoint.ManagingUser.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
+        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
         await using var dataSource = PostgresConnectionFactory.Create(endpoint, endpoint.ManagingUser, check);
         await using var connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
         var alterSent = false;
@@ -92,7 +100,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         ArgumentNullException.ThrowIfNull(login);
 
         var who = $"the rotated user {PostgresIdentifiers.Display(login.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host);
+        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
         await using var dataSource = PostgresConnectionFactory.Create(endpoint, login, check);
         await using var connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
         try

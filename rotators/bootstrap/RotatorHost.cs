@@ -1,6 +1,5 @@
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
-using EscRotators.Engines;
 using EscRotators.Logging;
 using EscRotators.MySql;
 using EscRotators.Postgres;
@@ -10,9 +9,14 @@ namespace EscRotators.Bootstrap;
 /// <summary>The composition root: engines, options and logging wired into one dispatcher for both entry points.</summary>
 internal static class RotatorHost
 {
-    public static IDatabaseEngine[] Engines() => [new MySqlEngine(), new PostgresEngine()];
-
-    /// <summary>Reads the environment; throws <see cref="InvalidConfigurationException"/> on bad settings.</summary>
-    public static RotationDispatcher CreateDispatcher(RotatorLogger logger) =>
-        new(Engines(), RotatorEnvironment.Read(), logger);
+    /// <summary>
+    /// Reads the environment (throws <see cref="InvalidConfigurationException"/> on bad settings) and takes the
+    /// platform CA store out of the TLS layer's start-up path.
+    /// </summary>
+    public static RotationDispatcher CreateDispatcher(RotatorLogger logger)
+    {
+        var options = RotatorEnvironment.Read();
+        var systemTrust = ProcessTrustStore.Detach();
+        return new RotationDispatcher([new MySqlEngine(systemTrust), new PostgresEngine(systemTrust)], options, logger);
+    }
 }

@@ -12,11 +12,46 @@ public sealed class ServerCertificateCheck
 {
     private readonly TlsSettings _settings;
     private readonly string _host;
+    private readonly SystemTrustStore? _systemTrust;
 
-    public ServerCertificateCheck(TlsSettings settings, string host)
+    /// <param name="systemTrust">
+    /// The platform roots for verify modes without a CA bundle; null leaves that verdict to the TLS layer's own
+    /// chain check (the process default store).
+    /// </param>
+    public ServerCertificateCheck(TlsSettings settings, string host, SystemTrustStore? systemTrust = null)
     {
         _settings = settings;
         _host = host;
+        _systemTrust = systemTrust;
+    }
+
+    /// <summary>
+    /// The chain policy for the TLS layer, where the driver lets us set one. When the system trust store plays no
+    /// part (no check, or a CA bundle of our own), a custom-root policy spares .NET from loading the whole system
+    /// store on the first handshake, which dominates a cold start; null keeps the platform default.
+    /// </summary>
+    public X509ChainPolicy? ChainPolicy
+    {
+        get
+        {
+            if (_settings.VerifiesCertificate && _settings.TrustedAuthorities is null && _systemTrust is null)
+            {
+                return null;
+            }
+
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            };
+            if (_settings.VerifiesCertificate && (_settings.TrustedAuthorities ?? _systemTrust?.Roots) is { } authorities)
+            {
+                policy.CustomTrustStore.AddRange(authorities);
+            }
+
+            return policy;
+        }
     }
 
     /// <summary>Why the last certificate was refused; null when it was accepted or none was checked.</summary>
@@ -35,7 +70,8 @@ public sealed class ServerCertificateCheck
             return false;
         }
 
-        var chainProblem = _settings.TrustedAuthorities is { } authorities
+        var authorities = _settings.TrustedAuthorities ?? _systemTrust?.Roots;
+        var chainProblem = authorities is not null
             ? CheckChainAgainst(authorities, certificate, chain)
             : errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors) ? Describe(chain) : null;
         if (chainProblem is not null)
@@ -87,7 +123,7 @@ public sealed class ServerCertificateCheck
             .Select(s => s.Status switch
             {
                 X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain =>
-                    "it is not signed by a CA in the trusted bundle (check tls.caBundle or ESC_ROTATOR_CA_BUNDLE)",
+                    "it is not signed by a trusted CA (check tls.caBundle or ESC_ROTATOR_CA_BUNDLE)",
                 X509ChainStatusFlags.NotTimeValid => "it has expired or is not yet valid",
                 _ => s.Status.ToString(),
             })

@@ -60,7 +60,7 @@ public sealed class ServerCertificateCheckTests
         var check = Check(TlsMode.VerifyFull, _otherCa);
 
         Assert.That(check.Validate(this, _server, null, SslPolicyErrors.RemoteCertificateChainErrors), Is.False);
-        Assert.That(check.FailureReason, Does.Contain("not trusted").And.Contain("not signed by a CA in the trusted bundle"));
+        Assert.That(check.FailureReason, Does.Contain("not trusted").And.Contain("not signed by a trusted CA"));
     }
 
     [Test]
@@ -94,6 +94,44 @@ public sealed class ServerCertificateCheckTests
 
         Assert.That(check.Validate(this, _server, null, SslPolicyErrors.None), Is.True);
         Assert.That(check.Validate(this, _server, null, SslPolicyErrors.RemoteCertificateChainErrors), Is.False);
+    }
+
+    [Test]
+    public void Without_a_bundle_the_system_store_we_load_decides_not_the_process_store()
+    {
+        var directory = Directory.CreateTempSubdirectory("esc-trust-");
+        try
+        {
+            var bundle = Path.Combine(directory.FullName, "roots.pem");
+            File.WriteAllText(bundle, _ca.ExportCertificatePem());
+            var withCa = new SystemTrustStore(bundle, null);
+            var withoutCa = new SystemTrustStore(Path.Combine(directory.FullName, "missing.pem"), null);
+
+            // The TLS layer's own verdict (chain errors, as with an emptied process store) is not what decides.
+            Assert.That(new ServerCertificateCheck(new TlsSettings(TlsMode.VerifyCA, null), "localhost", withCa)
+                .Validate(this, _server, null, SslPolicyErrors.RemoteCertificateChainErrors), Is.True);
+            Assert.That(new ServerCertificateCheck(new TlsSettings(TlsMode.VerifyCA, null), "localhost", withoutCa)
+                .Validate(this, _server, null, SslPolicyErrors.None), Is.False);
+            Assert.That(withCa.Roots, Has.Count.EqualTo(1));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void System_store_location_follows_openssl_environment_variables()
+    {
+        var store = SystemTrustStore.FromEnvironment(name => name switch
+        {
+            "SSL_CERT_FILE" => "/custom/bundle.pem",
+            "SSL_CERT_DIR" => "/custom/certs",
+            _ => null,
+        });
+
+        Assert.That(store.BundleFile, Is.EqualTo("/custom/bundle.pem"));
+        Assert.That(store.Directory, Is.EqualTo("/custom/certs"));
     }
 
     [Test]

@@ -1,0 +1,170 @@
+using Npgsql;
+
+namespace EscRotators.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// PostgreSQL logins for one test. Admin SQL is built by the server itself: <c>format('%I', '%L')</c> over bound
+/// parameters, so hostile names cannot break it; passwords are sent as SCRAM verifiers, never in plaintext.
+/// </summary>
+public sealed class PostgresTestDatabase : ITestDatabase
+{
+    private readonly PostgresServer _server;
+    private readonly List<string> _created = [];
+
+    public PostgresTestDatabase(PostgresServer server)
+    {
+        _server = server;
+    }
+
+    public DbEngine Engine => DbEngine.Postgres;
+
+    public string Type => "postgres";
+
+    public string Host => _server.Host;
+
+    public int Port => _server.Port;
+
+    public string Database => _server.Database;
+
+    public bool Tls => _server.Tls;
+
+    public string? StatementLog => _server.StatementLog;
+
+    public int MajorVersion => _server.MajorVersion;
+
+    public IReadOnlyList<string> MissingGrantAdvice { get; } = ["WITH ADMIN OPTION", "CREATEROLE"];
+
+    public async Task<TestUser> CreateUserAsync(string? name = null, string? password = null)
+    {
+        var user = new TestUser(name ?? Secrets.UniqueName("_user"), password ?? Secrets.Plain());
+        await CreateRoleAsync("CREATE ROLE %I LOGIN PASSWORD %L", user).ConfigureAwait(false);
+        return user;
+    }
+
+    public async Task<TestUser> CreateManagingUserAsync(IEnumerable<TestUser> rotatable, string? name = null, string? password = null)
+    {
+        var manager = new TestUser(name ?? Secrets.UniqueName("_mgr"), password ?? Secrets.Plain());
+        await CreateRoleAsync("CREATE ROLE %I LOGIN CREATEROLE PASSWORD %L", manager).ConfigureAwait(false);
+        foreach (var user in rotatable)
+        {
+            await ExecuteAsync("GRANT %I TO %I WITH ADMIN OPTION", user.Name, manager.Name).ConfigureAwait(false);
+        }
+
+        return manager;
+    }
+
+    public async Task<TestUser> CreateManagingUserWithoutGrantAsync(IEnumerable<TestUser> rotatable)
+    {
+        var manager = new TestUser(Secrets.UniqueName("_weak"), Secrets.Plain());
+        if (MajorVersion >= 16)
+        {
+            // 16+: CREATEROLE alone no longer covers roles the manager holds no ADMIN OPTION on.
+            await CreateRoleAsync("CREATE ROLE %I LOGIN CREATEROLE PASSWORD %L", manager).ConfigureAwait(false);
+        }
+        else
+        {
+            // 15 and older: CREATEROLE alone suffices, so the missing piece to test is CREATEROLE itself.
+            await CreateRoleAsync("CREATE ROLE %I LOGIN PASSWORD %L", manager).ConfigureAwait(false);
+            foreach (var user in rotatable)
+            {
+                await ExecuteAsync("GRANT %I TO %I WITH ADMIN OPTION", user.Name, manager.Name).ConfigureAwait(false);
+            }
+        }
+
+        return manager;
+    }
+
+    /// <summary>Makes <paramref name="user"/> a member of a group role that pg_hba.conf names (+esc_hostssl_only, +esc_md5_login).</summary>
+    public async Task AddToGroupAsync(TestUser user, string group)
+    {
+        await using (var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false))
+        await using (var exists = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = $1", connection))
+        {
+            exists.Parameters.Add(new NpgsqlParameter { Value = group });
+            if ((long)(await exists.ExecuteScalarAsync().ConfigureAwait(false))! == 0)
+            {
+                TestEnvironment.Unavailable($"the PostgreSQL server has no group role {group} (and no pg_hba.conf line for it)");
+            }
+        }
+
+        await ExecuteAsync("GRANT %I TO %I", group, user.Name).ConfigureAwait(false);
+    }
+
+    public async Task<bool> CanLogInAsync(string user, string password)
+    {
+        var settings = new NpgsqlConnectionStringBuilder
+        {
+            Host = Host,
+            Port = Port,
+            Database = Database,
+            Username = user,
+            Password = password,
+            Pooling = false,
+            SslMode = SslMode.Prefer,
+            Timeout = 10,
+        };
+        await using var connection = new NpgsqlConnection(settings.ConnectionString);
+        try
+        {
+            await connection.OpenAsync().ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            return false;
+        }
+
+        await using var select = new NpgsqlCommand("SELECT 1", connection);
+        return (int)(await select.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
+    }
+
+    public async Task<int> CountSessionsAsync(params string[] users)
+    {
+        await using var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = ANY($1)", connection);
+        count.Parameters.Add(new NpgsqlParameter { Value = users });
+        return (int)(long)(await count.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
+    public async Task LogMarkerAsync(string marker)
+    {
+        // A literal, not a parameter: the statement log shows the statement text.
+        await ExecuteAsync("SELECT %L AS marker", marker).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _created.Count - 1; i >= 0; i--)
+        {
+            await ExecuteAsync("DROP ROLE IF EXISTS %I", _created[i]).ConfigureAwait(false);
+        }
+
+        _created.Clear();
+    }
+
+    private async Task CreateRoleAsync(string template, TestUser user)
+    {
+        _created.Add(user.Name);
+        await ExecuteAsync(template, user.Name, ScramSha256Verifier.Create(user.Password)).ConfigureAwait(false);
+    }
+
+    /// <summary>Has the server quote <paramref name="arguments"/> into <paramref name="template"/> with format(), then runs the result.</summary>
+    private async Task ExecuteAsync(string template, params string[] arguments)
+    {
+        await using var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false);
+        var placeholders = string.Concat(arguments.Select((_, i) => $", ${i + 2}::text"));
+        string statement;
+        await using (var format = new NpgsqlCommand($"SELECT format($1::text{placeholders})", connection))
+        {
+            format.Parameters.Add(new NpgsqlParameter { Value = template });
+            foreach (var argument in arguments)
+            {
+                format.Parameters.Add(new NpgsqlParameter { Value = argument });
+            }
+
+            statement = (string)(await format.ExecuteScalarAsync().ConfigureAwait(false))!;
+        }
+
+        await using var command = new NpgsqlCommand(statement, connection);
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+}

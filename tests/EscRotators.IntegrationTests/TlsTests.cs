@@ -1,0 +1,227 @@
+using System.Text.Json.Nodes;
+using EscRotators.IntegrationTests.Infrastructure;
+
+namespace EscRotators.IntegrationTests;
+
+/// <summary>
+/// TLS to the database. The test servers' certificate is signed by ESC_TEST_TLS_CA and names DNS:localhost only,
+/// so "localhost" passes verify-full and "127.0.0.1" passes verify-ca but not verify-full.
+/// </summary>
+[TestFixture]
+public sealed class TlsTests
+{
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Verify_full_with_the_servers_CA_and_the_name_localhost_succeeds(DbEngine engine)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var (user, manager) = await CreateUsersAsync(db);
+        var newPassword = Secrets.Plain();
+
+        var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("verify-full", TlsMaterial.Ca)), "localhost"));
+
+        Expect.Ok(result);
+        Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Verify_full_with_the_wrong_CA_is_a_400_saying_the_certificate_is_not_trusted(DbEngine engine)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var (user, manager) = await CreateUsersAsync(db);
+        var newPassword = Secrets.Plain();
+
+        var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("verify-full", TlsMaterial.WrongCa)), "localhost"));
+
+        Expect.BadRequest(result);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Message, Does.Contain("not trusted"));
+            Assert.That(await db.CanLogInAsync(user.Name, user.Password), Is.True, "nothing was sent to an untrusted server");
+        }
+
+        Expect.NoSecrets(result, newPassword, user.Password, manager.Password);
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Verify_full_without_a_CA_bundle_does_not_trust_a_private_CA(DbEngine engine)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var (user, manager) = await CreateUsersAsync(db);
+
+        var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain(), EventJson.Tls("verify-full")), "localhost"));
+
+        Expect.BadRequest(result);
+        Assert.That(result.Message, Does.Contain("not trusted"));
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Verify_full_to_an_IP_address_the_certificate_does_not_name_is_a_400_about_the_host_name(DbEngine engine)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var (user, manager) = await CreateUsersAsync(db);
+        var newPassword = Secrets.Plain();
+
+        var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("verify-full", TlsMaterial.Ca)), "127.0.0.1"));
+
+        Expect.BadRequest(result);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Message, Does.Contain("host name").And.Contain("127.0.0.1"));
+            Assert.That(await db.CanLogInAsync(user.Name, user.Password), Is.True, "nothing changed");
+        }
+
+        Expect.NoSecrets(result, newPassword, user.Password, manager.Password);
+    }
+
+    [TestCase(DbEngine.Postgres, "verify-ca", Category = "Postgres")]
+    [TestCase(DbEngine.Postgres, "require", Category = "Postgres")]
+    [TestCase(DbEngine.Postgres, "prefer", Category = "Postgres")]
+    [TestCase(DbEngine.Postgres, "disable", Category = "Postgres")]
+    [TestCase(DbEngine.MySql, "verify-ca", Category = "MySql")]
+    [TestCase(DbEngine.MySql, "require", Category = "MySql")]
+    [TestCase(DbEngine.MySql, "prefer", Category = "MySql")]
+    [TestCase(DbEngine.MySql, "disable", Category = "MySql")]
+    public async Task Each_mode_the_server_can_satisfy_succeeds_against_127_0_0_1(DbEngine engine, string mode)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var (user, manager) = await CreateUsersAsync(db);
+        var newPassword = Secrets.Plain();
+        var tls = EventJson.Tls(mode, mode.StartsWith("verify", StringComparison.Ordinal) ? TlsMaterial.Ca : null);
+
+        var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, tls), "127.0.0.1"));
+
+        Expect.Ok(result);
+        Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Form_B_takes_its_TLS_settings_from_inputs_database_tls(DbEngine engine)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var user1 = await db.CreateUserAsync();
+        var user2 = await db.CreateUserAsync();
+        var manager = await db.CreateManagingUserAsync([user1, user2]);
+
+        var trusted = EventJson.FormB(db, manager, user1.Name, user2.Name, tls: EventJson.Tls("verify-full", TlsMaterial.Ca));
+        trusted["inputs"]!["database"]!["host"] = "localhost";
+        var untrusted = EventJson.FormB(db, manager, user1.Name, user2.Name, tls: EventJson.Tls("verify-full", TlsMaterial.WrongCa));
+        untrusted["inputs"]!["database"]!["host"] = "localhost";
+
+        var ok = await InProcessRotator.RunAsync(trusted);
+        var refused = await InProcessRotator.RunAsync(untrusted);
+
+        Expect.Ok(ok);
+        Expect.BadRequest(refused);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await db.CanLogInAsync(user1.Name, (string)ok.Current!["password"]!), Is.True);
+            Assert.That(refused.Message, Does.Contain("not trusted"));
+        }
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task The_environment_sets_the_default_TLS_and_the_request_overrides_it(DbEngine engine)
+    {
+        await using var db = await OpenWithTlsAsync(engine);
+        var (user, manager) = await CreateUsersAsync(db);
+        var trustingEnvironment = new Dictionary<string, string>
+        {
+            ["ESC_ROTATOR_TLS_MODE"] = "verify-full",
+            ["ESC_ROTATOR_CA_BUNDLE"] = TlsMaterial.CaPath,
+        };
+        var distrustingEnvironment = new Dictionary<string, string>
+        {
+            ["ESC_ROTATOR_TLS_MODE"] = "verify-full",
+            ["ESC_ROTATOR_CA_BUNDLE"] = TlsMaterial.WrongCaPath,
+        };
+
+        var first = Secrets.Plain();
+        var byEnvironment = await BootstrapProcess.RunAsync(
+            WithHost(EventJson.FormA(db, manager, user.Name, user.Password, first), "localhost"), trustingEnvironment);
+        var refusedByEnvironment = await BootstrapProcess.RunAsync(
+            WithHost(EventJson.FormA(db, manager, user.Name, first, Secrets.Plain()), "localhost"), distrustingEnvironment);
+        var second = Secrets.Plain();
+        var requestWins = await BootstrapProcess.RunAsync(
+            WithHost(EventJson.FormA(db, manager, user.Name, first, second, EventJson.Tls("verify-full", TlsMaterial.Ca)), "localhost"),
+            distrustingEnvironment);
+
+        Expect.Ok(byEnvironment);
+        Expect.BadRequest(refusedByEnvironment);
+        Assert.That(refusedByEnvironment.Message, Does.Contain("not trusted"));
+        Expect.Ok(requestWins);
+        Assert.That(await db.CanLogInAsync(user.Name, second), Is.True);
+    }
+
+    [Test]
+    [Category("Postgres")]
+    public async Task Postgres_role_allowed_only_over_hostssl_rotates_under_the_default_mode()
+    {
+        await using var db = (PostgresTestDatabase)await OpenWithTlsAsync(DbEngine.Postgres);
+        var (user, manager) = await CreateUsersAsync(db);
+        await db.AddToGroupAsync(user, "esc_hostssl_only");
+        var newPassword = Secrets.Plain();
+
+        var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
+
+        Expect.Ok(result);
+        Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+    }
+
+    [Test]
+    [Category("Postgres")]
+    public async Task Postgres_role_allowed_only_over_hostssl_under_mode_disable_gets_a_400_naming_pg_hba()
+    {
+        await using var db = (PostgresTestDatabase)await OpenWithTlsAsync(DbEngine.Postgres);
+        var (user, manager) = await CreateUsersAsync(db);
+        await db.AddToGroupAsync(user, "esc_hostssl_only");
+        var newPassword = Secrets.Plain();
+
+        var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("disable")));
+
+        Expect.BadRequest(result);
+        // The managing user holds the role WITH ADMIN OPTION, so it is a member of esc_hostssl_only too and is the
+        // one refused first; either way the message must point at pg_hba.conf.
+        Assert.That(result.Message, Does.Contain("pg_hba.conf"));
+        Expect.NoSecrets(result, newPassword, user.Password, manager.Password);
+    }
+
+    [Test]
+    [Category("Postgres")]
+    public async Task Postgres_role_under_an_md5_pg_hba_line_rotates_and_logs_in()
+    {
+        await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
+        var (user, manager) = await CreateUsersAsync(db);
+        await db.AddToGroupAsync(user, "esc_md5_login");
+        var newPassword = Secrets.Hostile();
+
+        var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
+
+        Expect.Ok(result);
+        Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+    }
+
+    private static async Task<ITestDatabase> OpenWithTlsAsync(DbEngine engine)
+    {
+        var db = await TestDatabases.OpenAsync(engine);
+        TlsMaterial.Require(db);
+        return db;
+    }
+
+    private static async Task<(TestUser User, TestUser Manager)> CreateUsersAsync(ITestDatabase db)
+    {
+        var user = await db.CreateUserAsync();
+        return (user, await db.CreateManagingUserAsync([user]));
+    }
+
+    private static JsonObject WithHost(JsonObject evt, string host)
+    {
+        evt["host"] = host;
+        return evt;
+    }
+}
