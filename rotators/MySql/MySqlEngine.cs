@@ -11,10 +11,6 @@ namespace EscRotators.MySql;
 /// </summary>
 public sealed class MySqlEngine : IDatabaseEngine
 {
-    // The host part is a fixed literal; MariaDB and MySQL accept no whitespace around the '@'.
-    private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
-    private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
-
     private readonly SystemTrustStore? _systemTrust;
 
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
@@ -25,15 +21,14 @@ public sealed class MySqlEngine : IDatabaseEngine
 
     public string Type => "mysql";
 
-    public async Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken)
+    public async Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(username);
-        ArgumentNullException.ThrowIfNull(newPassword);
 
         var who = $"the managing user {MySqlAccounts.Display(endpoint.ManagingUser.Username)}";
         var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
-        await using var connection = MySqlConnectionFactory.Create(endpoint, endpoint.ManagingUser, endpoint.Database, check);
+        var connection = MySqlConnectionFactory.Create(endpoint, endpoint.ManagingUser, endpoint.Database, check);
         var connected = false;
         try
         {
@@ -42,19 +37,37 @@ public sealed class MySqlEngine : IDatabaseEngine
             var profile = MySqlServerProfile.FromVersion(connection.ServerVersion) ?? throw new RotationFailedException(
                 RotationFailureKind.InvalidTarget,
                 $"{endpoint.Host}:{endpoint.Port} runs MySQL {connection.ServerVersion}; the rotator needs MySQL 5.7.6 or later, or MariaDB");
-            var nativeHash = profile.StatementForm == PasswordStatementForm.NativePasswordHash;
-            await using var alter = new MySqlCommand(nativeHash ? NativeHashSql : IdentifiedBySql, connection);
-            alter.Parameters.AddWithValue("@user", username);
-            alter.Parameters.AddWithValue("@password", nativeHash ? NativePasswordHash.Compute(newPassword) : newPassword);
-            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            await using (var claim = new MySqlCommand("SELECT GET_LOCK(@name, 0)", connection))
+            {
+                claim.Parameters.AddWithValue("@name", RotationLockName.For(username));
+                if (Convert.ToInt64(await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L, System.Globalization.CultureInfo.InvariantCulture) != 1)
+                {
+                    throw new RotationFailedException(
+                        RotationFailureKind.Conflict,
+                        $"another rotation of {MySqlAccounts.Display(username)} is in progress on {endpoint.Host}:{endpoint.Port}; " +
+                        "this one changed nothing; retry once it has finished");
+                }
+            }
+
+            var session = new MySqlPasswordChangeSession(connection, profile, endpoint, username, who, check);
+            connection = null;
+            return session;
         }
         catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
         {
-            throw MySqlErrorTranslator.Translate(ex, endpoint, who, username, check, statementHasSecret: connected);
+            throw MySqlErrorTranslator.Translate(ex, endpoint, who, username, check, statementHasSecret: false);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex, passwordStatementSent: connected);
+            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Text;
 using EscRotators.Engines;
-using EscRotators.Postgres.Scram;
 using EscRotators.Tls;
 using Npgsql;
 
@@ -13,9 +12,8 @@ namespace EscRotators.Postgres;
 /// </summary>
 public sealed class PostgresEngine : IDatabaseEngine
 {
-    // %I and %L quote server-side; rolname comes back from the catalogue only when the role exists.
-    private const string PrepareAlterSql =
-        "SELECT format('ALTER ROLE %I PASSWORD %L', rolname, $2) FROM pg_catalog.pg_roles WHERE rolname = $1";
+    // A session-level lock, released when the connection closes; hashtextextended exists since PostgreSQL 11.
+    private const string ClaimSql = "SELECT pg_try_advisory_lock(hashtextextended('esc-rotator:' || $1, 0))";
 
     private readonly SystemTrustStore? _systemTrust;
 
@@ -27,11 +25,10 @@ public sealed class PostgresEngine : IDatabaseEngine
 
     public string Type => "postgres";
 
-    public async Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken)
+    public async Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(username);
-        ArgumentNullException.ThrowIfNull(newPassword);
 
         var nameBytes = Encoding.UTF8.GetByteCount(username);
         if (nameBytes > PostgresIdentifiers.MaxNameBytes)
@@ -41,48 +38,28 @@ public sealed class PostgresEngine : IDatabaseEngine
                 $"PostgreSQL role names are at most {PostgresIdentifiers.MaxNameBytes} bytes; the user to rotate has {nameBytes}");
         }
 
-        var verifier = ScramVerifier.Create(newPassword) ?? throw new RotationFailedException(
-            RotationFailureKind.InvalidTarget,
-            "the new password holds characters that PostgreSQL's SASLprep normalises (NFKC compatibility forms or combining marks); " +
-            "the rotator cannot hash it faithfully, so it refuses rather than set a password nobody could log in with: use another password");
-
         var who = $"the managing user {PostgresIdentifiers.Display(endpoint.ManagingUser.Username)}";
         var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
-        await using var dataSource = PostgresConnectionFactory.Create(endpoint, endpoint.ManagingUser, check);
-        await using var connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
-        var alterSent = false;
+        NpgsqlDataSource? dataSource = PostgresConnectionFactory.Create(endpoint, endpoint.ManagingUser, check);
+        NpgsqlConnection? connection = null;
         try
         {
-            string? alterRole;
-            await using (var prepare = new NpgsqlCommand(PrepareAlterSql, connection))
+            connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
+            await using (var claim = new NpgsqlCommand(ClaimSql, connection))
             {
-                prepare.Parameters.Add(new NpgsqlParameter { Value = username });
-                prepare.Parameters.Add(new NpgsqlParameter { Value = verifier });
-                alterRole = await prepare.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+                claim.Parameters.Add(new NpgsqlParameter { Value = username });
+                if (await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                {
+                    throw new RotationFailedException(
+                        RotationFailureKind.Conflict,
+                        $"another rotation of role {PostgresIdentifiers.Display(username)} is in progress on {endpoint.Host}:{endpoint.Port}; " +
+                        "this one changed nothing; retry once it has finished");
+                }
             }
 
-            if (alterRole is null)
-            {
-                throw new RotationFailedException(
-                    RotationFailureKind.UnknownUser,
-                    $"role {PostgresIdentifiers.Display(username)} does not exist on {endpoint.Host}:{endpoint.Port}: " +
-                    $"create it (CREATE ROLE {PostgresIdentifiers.Display(username)} LOGIN) or correct the user name");
-            }
-
-            await using var alter = new NpgsqlCommand(alterRole, connection);
-            alterSent = true;
-            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            var role = PostgresIdentifiers.Display(username);
-            var manager = PostgresIdentifiers.Display(endpoint.ManagingUser.Username);
-            throw new RotationFailedException(
-                RotationFailureKind.Permission,
-                $"{who} may not change the password of role {role}: {ex.MessageText}. " +
-                $"Grant it with: ALTER ROLE {manager} CREATEROLE; GRANT {role} TO {manager} WITH ADMIN OPTION; " +
-                "(PostgreSQL 16+ requires the ADMIN OPTION; a SUPERUSER role can only be changed by a superuser)",
-                ex);
+            var session = new PostgresPasswordChangeSession(dataSource, connection, endpoint, username, who, check);
+            (dataSource, connection) = (null, null);
+            return session;
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
         {
@@ -90,7 +67,19 @@ public sealed class PostgresEngine : IDatabaseEngine
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected: true, ex, passwordStatementSent: alterSent);
+            throw ConnectionFailures.TimedOut(endpoint, who, connected: true, ex);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (dataSource is not null)
+            {
+                await dataSource.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -1,18 +1,22 @@
 namespace EscRotators.Engines;
 
 /// <summary>
-/// What one database engine must do for a rotation. The core calls <see cref="SetPasswordAsync"/> and then
-/// <see cref="VerifyLoginAsync"/>; it never replies 200 unless both succeeded.
-/// Implementations throw <see cref="RotationFailedException"/> with a message that is safe to show (no secrets)
-/// and open no connection that outlives the call.
+/// What one database engine must do for a rotation. The core calls <see cref="BeginAsync"/>, sets the password through
+/// the returned session, calls <see cref="VerifyLoginAsync"/> while the session is still open, then disposes it; it
+/// never replies 200 unless all succeeded. Implementations throw <see cref="RotationFailedException"/> with a message
+/// that is safe to show (no secrets) and open no connection that outlives the call or the session.
 /// </summary>
 public interface IDatabaseEngine
 {
     /// <summary>The event <c>type</c> this engine serves: <c>mysql</c> or <c>postgres</c>.</summary>
     string Type { get; }
 
-    /// <summary>Logs in as the managing user and sets <paramref name="username"/>'s password.</summary>
-    Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken);
+    /// <summary>
+    /// Logs in as the managing user and claims <paramref name="username"/> for this rotation with a non-blocking
+    /// advisory lock held until the session is disposed; fails with <see cref="RotationFailureKind.Conflict"/> when
+    /// another rotation of the same user holds it.
+    /// </summary>
+    Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken);
 
     /// <summary>Logs in as <paramref name="login"/> and runs <c>SELECT 1</c>.</summary>
     Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken);

@@ -24,6 +24,9 @@ public enum RotationFailureKind
     /// <summary>The request cannot work against this server (bad name, unknown database).</summary>
     InvalidTarget,
 
+    /// <summary>Another rotation of the same user is in progress.</summary>
+    Conflict,
+
     /// <summary>Any other server-side error.</summary>
     ServerError,
 }

@@ -67,11 +67,24 @@ public sealed class PasswordRotation
         var stage = RotationStage.SettingPassword;
         try
         {
-            await WithRetriesAsync(
-                ct => engine.SetPasswordAsync(endpoint, username, newPassword, ct), log, cancellationToken).ConfigureAwait(false);
-            stage = RotationStage.VerifyingLogin;
-            await WithRetriesAsync(
-                ct => engine.VerifyLoginAsync(endpoint, new Credential(username, newPassword), ct), log, cancellationToken).ConfigureAwait(false);
+            // Connecting (and claiming the user) is retried when nothing reached the server; the statement is not.
+            var session = await WithRetriesAsync(
+                ct => engine.BeginAsync(endpoint, username, ct), log, cancellationToken).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                await session.SetPasswordAsync(newPassword, cancellationToken).ConfigureAwait(false);
+                stage = RotationStage.VerifyingLogin;
+
+                // Still holding the claim: no concurrent rotation can change the password under the check.
+                await WithRetriesAsync(
+                    async ct =>
+                    {
+                        await engine.VerifyLoginAsync(endpoint, new Credential(username, newPassword), ct).ConfigureAwait(false);
+                        return true;
+                    },
+                    log,
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is RotationFailedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -137,14 +150,13 @@ public sealed class PasswordRotation
         return remaining < _options.MaximumConnectTimeout ? remaining : _options.MaximumConnectTimeout;
     }
 
-    private async Task WithRetriesAsync(Func<CancellationToken, Task> step, RotatorLogger log, CancellationToken cancellationToken)
+    private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> step, RotatorLogger log, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await step(cancellationToken).ConfigureAwait(false);
-                return;
+                return await step(cancellationToken).ConfigureAwait(false);
             }
             catch (RotationFailedException ex) when (ex.Kind == RotationFailureKind.Unreachable && attempt < _options.RetryDelays.Count)
             {

@@ -20,26 +20,59 @@ internal sealed class FakeEngine : IDatabaseEngine
 
     public Queue<Exception> VerifyFailures { get; } = new();
 
+    /// <summary>Failures to throw from successive BeginAsync calls (connecting, claiming), then succeed.</summary>
+    public Queue<Exception> BeginFailures { get; } = new();
+
+    public int BeginCalls { get; private set; }
+
     public Func<CancellationToken, Task>? SetBehaviour { get; set; }
 
-    public async Task SetPasswordAsync(DatabaseEndpoint endpoint, string username, string newPassword, CancellationToken cancellationToken)
+    /// <summary>How many sessions are open right now (claims held).</summary>
+    public int OpenSessions { get; private set; }
+
+    public Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
     {
         Endpoints.Add(endpoint);
-        SetCalls.Add((username, newPassword));
-        if (SetBehaviour is not null)
+        BeginCalls++;
+        if (BeginFailures.TryDequeue(out var failure))
         {
-            await SetBehaviour(cancellationToken);
+            return Task.FromException<IPasswordChangeSession>(failure);
         }
 
-        if (SetFailures.TryDequeue(out var failure))
+        OpenSessions++;
+        return Task.FromResult<IPasswordChangeSession>(new Session(this, username));
+    }
+
+    private sealed class Session(FakeEngine engine, string username) : IPasswordChangeSession
+    {
+        public async Task SetPasswordAsync(string newPassword, CancellationToken cancellationToken)
         {
-            throw failure;
+            engine.SetCalls.Add((username, newPassword));
+            if (engine.SetBehaviour is not null)
+            {
+                await engine.SetBehaviour(cancellationToken);
+            }
+
+            if (engine.SetFailures.TryDequeue(out var failure))
+            {
+                throw failure;
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            engine.OpenSessions--;
+            return ValueTask.CompletedTask;
         }
     }
+
+    /// <summary>Sessions open while verifying: the claim must still be held.</summary>
+    public List<int> OpenSessionsDuringVerify { get; } = [];
 
     public Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
     {
         VerifyCalls.Add((login.Username, login.Password));
+        OpenSessionsDuringVerify.Add(OpenSessions);
         return VerifyFailures.TryDequeue(out var failure) ? Task.FromException(failure) : Task.CompletedTask;
     }
 }

@@ -124,15 +124,35 @@ public sealed class RotationDispatcherTests
     }
 
     [Test]
+    public async Task Verification_runs_while_the_user_is_still_claimed_and_the_claim_is_released_after()
+    {
+        await Dispatch(FormA);
+
+        Assert.That(_engine.OpenSessionsDuringVerify, Is.EqualTo(new[] { 1 }));
+        Assert.That(_engine.OpenSessions, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_failed_statement_releases_the_claim()
+    {
+        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Permission, "no grant"));
+
+        await Dispatch(FormA);
+
+        Assert.That(_engine.OpenSessions, Is.Zero);
+    }
+
+    [Test]
     public async Task Unreachable_database_is_retried_then_succeeds()
     {
-        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
-        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
+        _engine.BeginFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
+        _engine.BeginFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
 
         var reply = await Dispatch(FormA);
 
         Assert.That(reply.Code, Is.EqualTo(200));
-        Assert.That(_engine.SetCalls, Has.Count.EqualTo(3));
+        Assert.That(_engine.BeginCalls, Is.EqualTo(3));
+        Assert.That(_engine.SetCalls, Has.Count.EqualTo(1));
     }
 
     [Test]
@@ -140,14 +160,38 @@ public sealed class RotationDispatcherTests
     {
         for (var i = 0; i < 10; i++)
         {
-            _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
+            _engine.BeginFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "refused"));
         }
 
         var reply = await Dispatch(FormA);
 
         Assert.That(reply.Code, Is.EqualTo(400));
         Assert.That(reply.Message, Is.EqualTo("refused"));
-        Assert.That(_engine.SetCalls, Has.Count.EqualTo(3));
+        Assert.That(_engine.BeginCalls, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task A_failed_password_statement_is_not_retried()
+    {
+        _engine.SetFailures.Enqueue(new RotationFailedException(RotationFailureKind.Unreachable, "connection lost"));
+
+        var reply = await Dispatch(FormA);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(_engine.SetCalls, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_concurrent_rotation_of_the_same_user_is_a_400_without_state()
+    {
+        _engine.BeginFailures.Enqueue(new RotationFailedException(RotationFailureKind.Conflict, "another rotation is in progress"));
+
+        var reply = await Dispatch(FormB);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.State, Is.Null);
+        Assert.That(_engine.BeginCalls, Is.EqualTo(1));
+        Assert.That(_engine.SetCalls, Is.Empty);
     }
 
     [Test]
