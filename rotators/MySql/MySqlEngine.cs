@@ -32,7 +32,7 @@ public sealed class MySqlEngine : IDatabaseEngine
         var connected = false;
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
             connected = true;
             var profile = MySqlServerProfile.FromVersion(connection.ServerVersion) ?? throw new RotationFailedException(
                 RotationFailureKind.InvalidTarget,
@@ -41,7 +41,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             await using (var claim = new MySqlCommand("SELECT GET_LOCK(@name, 0)", connection))
             {
                 claim.Parameters.AddWithValue("@name", RotationLockName.For(username));
-                if (Convert.ToInt64(await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L, System.Globalization.CultureInfo.InvariantCulture) != 1)
+                if (Convert.ToInt64(await claim.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false) ?? 0L, System.Globalization.CultureInfo.InvariantCulture) != 1)
                 {
                     throw new RotationFailedException(
                         RotationFailureKind.Conflict,
@@ -84,10 +84,10 @@ public sealed class MySqlEngine : IDatabaseEngine
         var connected = false;
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
             connected = true;
             await using var select = new MySqlCommand("SELECT 1", connection);
-            await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            await select.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
         {

@@ -43,7 +43,7 @@ internal sealed class MySqlPasswordChangeSession : IPasswordChangeSession
             await using var alter = new MySqlCommand(nativeHash ? NativeHashSql : IdentifiedBySql, _connection);
             alter.Parameters.AddWithValue("@user", _username);
             alter.Parameters.AddWithValue("@password", nativeHash ? NativePasswordHash.Compute(newPassword) : newPassword);
-            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await alter.ExecuteNonQueryAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException)
         {

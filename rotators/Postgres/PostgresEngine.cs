@@ -48,7 +48,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             await using (var claim = new NpgsqlCommand(ClaimSql, connection))
             {
                 claim.Parameters.Add(new NpgsqlParameter { Value = username });
-                if (await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                if (await claim.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false) is not true)
                 {
                     throw new RotationFailedException(
                         RotationFailureKind.Conflict,
@@ -95,7 +95,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         try
         {
             await using var select = new NpgsqlCommand("SELECT 1", connection);
-            await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            await select.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
         {
@@ -114,16 +114,20 @@ public sealed class PostgresEngine : IDatabaseEngine
         ServerCertificateCheck check,
         CancellationToken cancellationToken)
     {
+        var connection = dataSource.CreateConnection();
         try
         {
-            return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
+            return connection;
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
         {
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw PostgresErrorTranslator.Translate(ex, endpoint, who, check, connected: false);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw ConnectionFailures.TimedOut(endpoint, who, connected: false, ex);
         }
     }

@@ -54,7 +54,7 @@ internal sealed class PostgresPasswordChangeSession : IPasswordChangeSession
             {
                 prepare.Parameters.Add(new NpgsqlParameter { Value = _username });
                 prepare.Parameters.Add(new NpgsqlParameter { Value = verifier });
-                alterRole = await prepare.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+                alterRole = await prepare.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false) as string;
             }
 
             if (alterRole is null)
@@ -67,7 +67,7 @@ internal sealed class PostgresPasswordChangeSession : IPasswordChangeSession
 
             await using var alter = new NpgsqlCommand(alterRole, _connection);
             alterSent = true;
-            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await alter.ExecuteNonQueryAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {

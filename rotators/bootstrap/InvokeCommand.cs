@@ -50,7 +50,10 @@ internal sealed class InvokeCommand
 
         var requestId = "local-" + Guid.NewGuid().ToString("N")[..12];
         var deadline = DateTimeOffset.UtcNow + _timeout;
-        using var timeout = new CancellationTokenSource(_timeout);
+
+        // As in Lambda, the work stops a little before the deadline so the reply itself is on time.
+        var margin = TimeSpan.FromMilliseconds(Math.Min(250, _timeout.TotalMilliseconds / 10));
+        using var timeout = new CancellationTokenSource(_timeout - margin);
         var reply = await dispatcher.DispatchAsync(payload, requestId, deadline, timeout.Token).ConfigureAwait(false);
 
         var json = Protocol.ReplySerializer.Serialize(reply);

@@ -139,9 +139,10 @@ public sealed class PasswordRotation
         ? "no new state is returned, the current credentials are untouched, and the next rotation sets this user's password again"
         : "the caller keeps its previous credentials; retry the rotation to set the password again";
 
+    // Drivers take whole seconds and may not notice cancellation while a server is silent: stay inside the deadline.
     private TimeSpan ConnectTimeout(DateTimeOffset deadline)
     {
-        var remaining = deadline - _time.GetUtcNow();
+        var remaining = deadline - _time.GetUtcNow() - _options.DeadlineMargin;
         if (remaining <= TimeSpan.Zero)
         {
             return TimeSpan.FromMilliseconds(1);

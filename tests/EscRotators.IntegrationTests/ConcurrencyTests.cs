@@ -1,0 +1,109 @@
+using System.Text;
+using EscRotators.Configuration;
+using EscRotators.Dispatch;
+using EscRotators.IntegrationTests.Infrastructure;
+using EscRotators.Logging;
+using EscRotators.MySql;
+using EscRotators.Postgres;
+using EscRotators.Protocol;
+
+namespace EscRotators.IntegrationTests;
+
+/// <summary>
+/// The rule for overlapping rotations of one pair: each rotation claims the user it rotates (an advisory lock on the
+/// managing connection, held from ALTER until the verification login); an overlapping rotation of the same user fails
+/// at once with a 400 and changes nothing. So whichever state the caller keeps, its current logs in.
+/// </summary>
+[TestFixture]
+public sealed class ConcurrencyTests
+{
+    private static RotationDispatcher SharedDispatcher(StringWriter log) => new(
+        [new MySqlEngine(), new PostgresEngine()],
+        new RotatorOptions(),
+        new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Info)));
+
+    private static async Task<(RotationResult Result, DateTime Finished)> DispatchAsync(RotationDispatcher dispatcher, byte[] payload)
+    {
+        var reply = await dispatcher.DispatchAsync(payload, "concurrent", DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None);
+        var finished = DateTime.UtcNow;
+        return (RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), "", exitCode: null), finished);
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Two_rotations_of_the_same_pair_at_once_leave_a_current_that_logs_in(DbEngine engine)
+    {
+        await using var db = await TestDatabases.OpenAsync(engine);
+        var user1 = await db.CreateUserAsync();
+        var user2 = await db.CreateUserAsync();
+        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        var state = new System.Text.Json.Nodes.JsonObject
+        {
+            ["current"] = EventJson.Credentials(user1.Name, user1.Password),
+            ["previous"] = EventJson.Credentials(user2.Name, user2.Password),
+        };
+        var payload = EventJson.ToUtf8(EventJson.FormB(db, manager, user1.Name, user2.Name, state));
+        using var log = new StringWriter();
+        var dispatcher = SharedDispatcher(log);
+
+        for (var round = 0; round < 5; round++)
+        {
+            using var start = new Barrier(2);
+            var runs = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                return await DispatchAsync(dispatcher, payload);
+            })).ToArray();
+            var outcomes = await Task.WhenAll(runs);
+
+            using (Assert.EnterMultipleScope())
+            {
+                foreach (var (result, _) in outcomes)
+                {
+                    Assert.That(result.Code == 200 || result.Message.Contains("another rotation", StringComparison.Ordinal), Is.True, result.Describe());
+                    Assert.That(result.Code == 200 || !result.HasState, Is.True, "a refused rotation returns no state");
+                }
+
+                var succeeded = outcomes.Where(o => o.Result.Code == 200).OrderBy(o => o.Finished).ToArray();
+                Assert.That(succeeded, Is.Not.Empty, "at least one of the two rotates");
+                var last = succeeded[^1].Result;
+                Assert.That(
+                    await db.CanLogInAsync((string)last.Current!["username"]!, (string)last.Current["password"]!),
+                    Is.True,
+                    $"round {round}: the current of the last state logs in");
+                Assert.That(await db.CanLogInAsync(user1.Name, user1.Password), Is.True, "the current user was never touched");
+            }
+        }
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MySql, Category = "MySql")]
+    public async Task Twenty_rotations_of_different_pairs_in_parallel_through_one_dispatcher_all_succeed(DbEngine engine)
+    {
+        await using var db = await TestDatabases.OpenAsync(engine);
+        var pairs = new List<(TestUser User1, TestUser User2)>();
+        for (var i = 0; i < 20; i++)
+        {
+            pairs.Add((await db.CreateUserAsync(), await db.CreateUserAsync()));
+        }
+
+        var manager = await db.CreateManagingUserAsync([.. pairs.SelectMany(p => new[] { p.User1, p.User2 })]);
+        using var log = new StringWriter();
+        var dispatcher = SharedDispatcher(log);
+
+        var outcomes = await Task.WhenAll(pairs.Select(pair => Task.Run(() =>
+            DispatchAsync(dispatcher, EventJson.ToUtf8(EventJson.FormB(db, manager, pair.User1.Name, pair.User2.Name))))));
+
+        using (Assert.EnterMultipleScope())
+        {
+            for (var i = 0; i < pairs.Count; i++)
+            {
+                var result = outcomes[i].Result;
+                Expect.Ok(result);
+                Assert.That((string?)result.Current?["username"], Is.EqualTo(pairs[i].User1.Name));
+                Assert.That(await db.CanLogInAsync(pairs[i].User1.Name, (string)result.Current!["password"]!), Is.True);
+                Assert.That(await db.CanLogInAsync(pairs[i].User2.Name, pairs[i].User2.Password), Is.True, "the other user is untouched");
+            }
+        }
+    }
+}
