@@ -1,18 +1,21 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
-namespace EscRotators.UnitTests.Runtime;
+namespace EscRotators.LocalRuntime;
 
 /// <summary>
 /// An in-process fake of the Lambda Runtime API on 127.0.0.1: hands out queued events on /next and
 /// records every response, invocation error and init error posted back, headers included.
 /// Built on a bare <see cref="TcpListener"/> so it can bind port 0 and break connections on purpose.
+/// Used by the unit tests of the Runtime API client and, through <see cref="LambdaProcess"/>, to run the
+/// published bootstrap as Lambda would.
 /// </summary>
-internal sealed class LocalRuntimeApi : IAsyncDisposable
+public sealed class LocalRuntimeApi : IAsyncDisposable
 {
     private const string RuntimePrefix = "/2018-06-01/runtime/";
     private const string InvocationPrefix = RuntimePrefix + "invocation/";
@@ -22,12 +25,14 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
     private readonly Channel<QueuedInvocation> _invocations = Channel.CreateUnbounded<QueuedInvocation>();
     private readonly Channel<RecordedPost> _posts = Channel.CreateUnbounded<RecordedPost>();
     private readonly ConcurrentDictionary<string, HttpStatusCode> _responseStatusOverrides = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<HandedOutInvocation>> _handOuts = new(StringComparer.Ordinal);
     private readonly List<Task> _connections = [];
     private readonly Lock _gate = new();
     private readonly Task _acceptLoop;
     private int _nextRequestsToBreak;
     private HttpStatusCode? _nextStatusOverride;
     private int _nextRequestCount;
+    private long _firstNextRequestTimestamp;
 
     private LocalRuntimeApi(TcpListener listener)
     {
@@ -42,6 +47,10 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
 
     /// <summary>How many GET /next requests arrived, broken ones included.</summary>
     public int NextRequestCount => Volatile.Read(ref _nextRequestCount);
+
+    /// <summary>A <see cref="Stopwatch"/> timestamp of the first GET /next (the runtime finished initialising); null before.</summary>
+    public long? FirstNextRequestTimestamp =>
+        Interlocked.Read(ref _firstNextRequestTimestamp) is var timestamp and not 0 ? timestamp : null;
 
     /// <summary>Starts listening on 127.0.0.1; port 0 picks a free one.</summary>
     public static LocalRuntimeApi Start(int port = 0)
@@ -61,7 +70,16 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
         return port;
     }
 
-    public void Enqueue(QueuedInvocation invocation) => _invocations.Writer.TryWrite(invocation);
+    public void Enqueue(QueuedInvocation invocation)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        _handOuts.TryAdd(invocation.RequestId, NewHandOut());
+        _invocations.Writer.TryWrite(invocation);
+    }
+
+    /// <summary>Completes when the queued invocation <paramref name="requestId"/> has been handed out on /next.</summary>
+    public Task<HandedOutInvocation> WaitForHandOutAsync(string requestId, CancellationToken cancellationToken) =>
+        _handOuts.GetOrAdd(requestId, static _ => NewHandOut()).Task.WaitAsync(cancellationToken);
 
     /// <summary>
     /// Breaks the next <paramref name="count"/> /next requests: half a status line, then the connection closes.
@@ -90,6 +108,15 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
     /// <summary>The next POST that arrives, in arrival order.</summary>
     public async Task<RecordedPost> WaitForPostAsync(TimeSpan? timeout = null) =>
         await _posts.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// The next POST, in arrival order. Unlike <see cref="WaitForPostAsync"/>, giving up (cancelling) leaves
+    /// no pending read behind that would swallow the POST after it.
+    /// </summary>
+    public ValueTask<RecordedPost> ReadPostAsync(CancellationToken cancellationToken) => _posts.Reader.ReadAsync(cancellationToken);
+
+    /// <summary>Takes a POST that has already arrived, without waiting.</summary>
+    public bool TryReadPost([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RecordedPost? post) => _posts.Reader.TryRead(out post);
 
     /// <summary>Whether a POST has arrived that no one has waited for yet.</summary>
     public bool HasUnreadPost => _posts.Reader.TryPeek(out _);
@@ -144,12 +171,15 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
         return WriteResponseAsync(stream, status, [new("Content-Type", "application/json")], body, cancellationToken);
     }
 
-    private static List<KeyValuePair<string, string>> NextHeaders(QueuedInvocation invocation)
+    private static TaskCompletionSource<HandedOutInvocation> NewHandOut() =>
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static List<KeyValuePair<string, string>> NextHeaders(QueuedInvocation invocation, DateTimeOffset? deadline)
     {
         List<KeyValuePair<string, string>> headers = [new("Lambda-Runtime-Aws-Request-Id", invocation.RequestId)];
-        if (invocation.Deadline is { } deadline)
+        if (deadline is not null)
         {
-            headers.Add(new("Lambda-Runtime-Deadline-Ms", deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+            headers.Add(new("Lambda-Runtime-Deadline-Ms", deadline.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
         }
 
         AddIfPresent(headers, "Lambda-Runtime-Invoked-Function-Arn", invocation.InvokedFunctionArn);
@@ -250,6 +280,7 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
     private async Task<bool> HandleNextAsync(Stream stream, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _nextRequestCount);
+        Interlocked.CompareExchange(ref _firstNextRequestTimestamp, Stopwatch.GetTimestamp(), 0);
         HttpStatusCode? statusOverride;
         bool breakConnection;
         lock (_gate)
@@ -277,10 +308,25 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
         }
 
         QueuedInvocation invocation = await _invocations.Reader.ReadAsync(cancellationToken);
-        await WriteResponseAsync(stream, HttpStatusCode.OK, NextHeaders(invocation), invocation.Payload, cancellationToken);
+
+        // Lambda starts the invocation's clock when it hands the event out, not when it was queued.
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset? deadline = invocation.Deadline ?? (now + invocation.Timeout);
+        var handOut = new HandedOutInvocation(invocation.RequestId, Stopwatch.GetTimestamp(), now, deadline);
+
+        // Recorded before writing, so that a reply racing in on another connection always finds it.
+        _handOuts.GetOrAdd(invocation.RequestId, static _ => NewHandOut()).TrySetResult(handOut);
+        await WriteResponseAsync(stream, HttpStatusCode.OK, NextHeaders(invocation, deadline), invocation.Payload, cancellationToken);
         return true;
     }
 
-    private void Record(RuntimeApiPostKind kind, string? requestId, LocalHttpRequest request) =>
-        _posts.Writer.TryWrite(new RecordedPost(kind, requestId, request.Headers, request.Body));
+    private void Record(RuntimeApiPostKind kind, string? requestId, LocalHttpRequest request)
+    {
+        HandedOutInvocation? invocation = requestId is not null
+            && _handOuts.TryGetValue(requestId, out TaskCompletionSource<HandedOutInvocation>? handOut)
+            && handOut.Task.IsCompletedSuccessfully
+                ? handOut.Task.Result
+                : null;
+        _posts.Writer.TryWrite(new RecordedPost(kind, requestId, request.Headers, request.Body) { Invocation = invocation });
+    }
 }

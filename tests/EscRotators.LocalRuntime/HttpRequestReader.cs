@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 
-namespace EscRotators.UnitTests.Runtime;
+namespace EscRotators.LocalRuntime;
 
 /// <summary>
 /// Reads HTTP/1.1 requests with Content-Length bodies from a keep-alive connection: just enough HTTP
 /// for the requests HttpClient sends to the Runtime API, and no dependency on an HTTP server stack.
 /// </summary>
-internal sealed class HttpRequestReader(Stream stream)
+public sealed class HttpRequestReader(Stream stream)
 {
     private byte[] _buffer = new byte[8192];
     private int _buffered;

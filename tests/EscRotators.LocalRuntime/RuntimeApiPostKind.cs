@@ -1,7 +1,7 @@
-namespace EscRotators.UnitTests.Runtime;
+namespace EscRotators.LocalRuntime;
 
 /// <summary>Which Runtime API endpoint a recorded POST went to.</summary>
-internal enum RuntimeApiPostKind
+public enum RuntimeApiPostKind
 {
     Response,
     InvocationError,

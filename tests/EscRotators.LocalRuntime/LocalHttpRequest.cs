@@ -1,7 +1,7 @@
-namespace EscRotators.UnitTests.Runtime;
+namespace EscRotators.LocalRuntime;
 
 /// <summary>One HTTP/1.1 request as read off the wire by <see cref="HttpRequestReader"/>.</summary>
-internal sealed record LocalHttpRequest(
+public sealed record LocalHttpRequest(
     string Method,
     string Path,
     IReadOnlyDictionary<string, string> Headers,

@@ -1,0 +1,113 @@
+using System.Globalization;
+
+namespace EscRotators.LocalRuntime;
+
+/// <summary>The arguments of the EscRotators.LocalRuntime command.</summary>
+public sealed record HostCommandLine
+{
+    public const string Usage = """
+        EscRotators.LocalRuntime — runs a Lambda custom runtime (bootstrap) against a local Lambda Runtime API
+
+        Usage:
+          EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms 3000] [--env K=V ...] [--report FILE] [EVENT_FILE ...]
+
+        Events   each EVENT_FILE holds one event; without files, stdin holds one event per line (JSON lines).
+                 They are sent in order to one bootstrap process, each with Lambda-Runtime-Deadline-Ms = the
+                 moment it is handed out + --timeout-ms (default 3000, Lambda's and Pulumi's template's default).
+        stdout   each reply body, one per line, in order. What is not a response is printed as
+                 "ERROR <type> <body>": Function.UnhandledException (a function error), Runtime.InitError,
+                 Sandbox.Timedout (no reply by the deadline), Runtime.ExitError (the process died), Skipped.
+        stderr   the bootstrap's own stdout and stderr lines, as it wrote them.
+        --env    extra environment variables for bootstrap (the environment is otherwise a clean, Lambda-like one).
+        --report writes JSON: initMs (spawn → first /next), coldStartMs (spawn → first reply), per-invocation ms
+                 (hand-out → reply), peakRssKb (VmHWM before the process is stopped).
+        Exit     0 when every reply is a response with "code":200; 1 otherwise; 2 on usage or host errors.
+        """;
+
+    public required string BootstrapPath { get; init; }
+
+    public TimeSpan Timeout { get; init; } = LambdaProcessOptions.DefaultInvocationTimeout;
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> EventFiles { get; init; } = [];
+
+    public string? ReportPath { get; init; }
+
+    /// <summary>Parses <paramref name="args"/>; returns null with <paramref name="error"/> set (null for --help).</summary>
+    public static HostCommandLine? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        string? bootstrap = null;
+        string? report = null;
+        var timeout = LambdaProcessOptions.DefaultInvocationTimeout;
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var events = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            bool hasValue = i + 1 < args.Count;
+            switch (arg)
+            {
+                case "-h" or "--help":
+                    error = null;
+                    return null;
+                case "--bootstrap" when hasValue:
+                    bootstrap = args[++i];
+                    break;
+                case "--report" when hasValue:
+                    report = args[++i];
+                    break;
+                case "--timeout-ms" when hasValue:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int ms) || ms is < 1 or > 900_000)
+                    {
+                        error = "--timeout-ms takes whole milliseconds between 1 and 900000 (Lambda's 15 minutes)";
+                        return null;
+                    }
+
+                    timeout = TimeSpan.FromMilliseconds(ms);
+                    break;
+                case "--env" when hasValue:
+                    string pair = args[++i];
+                    int equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals < 1)
+                    {
+                        error = $"--env takes NAME=VALUE (got '{pair}')";
+                        return null;
+                    }
+
+                    environment[pair[..equals]] = pair[(equals + 1)..];
+                    break;
+                case "--":
+                    events.AddRange(args.Skip(i + 1));
+                    i = args.Count;
+                    break;
+                default:
+                    if (arg.StartsWith('-') && arg != "-")
+                    {
+                        error = $"unknown or incomplete option '{arg}'";
+                        return null;
+                    }
+
+                    events.Add(arg);
+                    break;
+            }
+        }
+
+        if (bootstrap is null)
+        {
+            error = "--bootstrap PATH is required";
+            return null;
+        }
+
+        error = null;
+        return new HostCommandLine
+        {
+            BootstrapPath = bootstrap,
+            Timeout = timeout,
+            Environment = environment,
+            EventFiles = events,
+            ReportPath = report,
+        };
+    }
+}

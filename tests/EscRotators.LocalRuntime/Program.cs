@@ -1,0 +1,34 @@
+using EscRotators.LocalRuntime;
+
+// EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms N] [--env K=V ...] [--report FILE] [EVENT_FILE ...]
+HostCommandLine? commandLine = HostCommandLine.Parse(args, out string? error);
+if (commandLine is null)
+{
+    if (error is null)
+    {
+        Console.Out.WriteLine(HostCommandLine.Usage);
+        return LocalRuntimeCommand.AllOk;
+    }
+
+    Console.Error.WriteLine($"local-runtime: {error}");
+    Console.Error.WriteLine(HostCommandLine.Usage);
+    return LocalRuntimeCommand.UsageOrHostError;
+}
+
+// Ctrl-C / SIGTERM: stop waiting, and let disposal kill the bootstrap this host started.
+using var stopping = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stopping.Cancel();
+};
+
+try
+{
+    return await new LocalRuntimeCommand(commandLine, Console.Out, Console.Error).RunAsync(Console.In, stopping.Token);
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    Console.Error.WriteLine("local-runtime: interrupted");
+    return LocalRuntimeCommand.UsageOrHostError;
+}
