@@ -243,6 +243,14 @@ BUILD_OK=1
 if ! dotnet build "$SLN" -c Release -nologo; then
     BUILD_OK=0
 fi
+# The Native AOT bootstrap, published once: the Lambda end-to-end tests drive this very binary.
+if ((BUILD_OK == 1)) && [[ -z ${ESC_TEST_BOOTSTRAP:-} ]]; then
+    if ESC_TEST_BOOTSTRAP=$(bash "$SCRIPT_DIR/build-bootstrap.sh" "$REPO_DIR/.run/test-bin"); then
+        export ESC_TEST_BOOTSTRAP
+    else
+        BUILD_OK=0
+    fi
+fi
 esc_log "build finished in $(esc_elapsed "$T_BUILD")s"
 
 wait "$BG_PID"

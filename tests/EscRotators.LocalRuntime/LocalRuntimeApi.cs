@@ -205,6 +205,9 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
             try
             {
                 client = await _listener.AcceptTcpClientAsync(_shutdown.Token);
+
+                // Headers and body go out in separate writes; without this, Nagle plus delayed ACKs stall each reply ~40 ms.
+                client.NoDelay = true;
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
