@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local end-to-end demo: throwaway PostgreSQL and MariaDB on 127.0.0.1, least-privilege users as PROTOCOL.md
-# describes, then two Form B rotations per engine through the real `bootstrap`, showing the state alternate and
-# the returned credentials log in. Passwords are never printed: only their length.
+# describes, then two Form B rotations per engine through the real Lambda path (the Native AOT `bootstrap` driven
+# by a local Lambda Runtime API, 3 s deadline), showing the state alternate and the returned credentials log in.
+# Passwords are never printed: only their length.
 #
 #   scripts/demo.sh            (installs what is missing, builds, runs, stops the servers it started)
 set -euo pipefail
@@ -26,9 +27,12 @@ trap cleanup EXIT
 command -v dotnet >/dev/null || esc_die "dotnet (the .NET 10 SDK) is required"
 command -v python3 >/dev/null || esc_apt_install python3
 
-esc_log "building bootstrap"
+esc_log "building bootstrap (Native AOT) and the local Lambda Runtime API host"
 bash "$SCRIPT_DIR/build-bootstrap.sh" "$RUN_DIR/bin" >/dev/null
 BOOTSTRAP=$RUN_DIR/bin/bootstrap
+dotnet build "$REPO_DIR/tests/EscRotators.LocalRuntime/EscRotators.LocalRuntime.csproj" -c Release -nologo -v quiet \
+    -o "$RUN_DIR/local-runtime" >/dev/null
+LOCAL_LAMBDA=$RUN_DIR/local-runtime/EscRotators.LocalRuntime
 
 esc_log "starting PostgreSQL and MariaDB on 127.0.0.1"
 bash "$SCRIPT_DIR/servers.sh" start --run-dir "$SERVERS_DIR" >/dev/null
@@ -86,7 +90,7 @@ if state:
 print(json.dumps(event))
 PY
     local started=$(esc_now) rc=0
-    "$BOOTSTRAP" invoke --event "$event" >"$out" 2>"$WORK/log.txt" || rc=$?
+    "$LOCAL_LAMBDA" --bootstrap "$BOOTSTRAP" --timeout-ms 3000 "$event" >"$out" 2>"$WORK/log.txt" || rc=$?
     local ms=$(esc_elapsed "$started")
     rm -f "$event"
     if ((rc != 0)); then
@@ -95,7 +99,7 @@ PY
         exit 1
     fi
     sed 's/^/    log: /' "$WORK/log.txt"
-    echo "    took ${ms}s (process start to reply)"
+    echo "    took ${ms}s (Lambda environment start, rotation with verification login, reply)"
 }
 
 show_state() { # engine port reply-file
