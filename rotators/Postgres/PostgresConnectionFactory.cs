@@ -30,6 +30,9 @@ internal static class PostgresConnectionFactory
             ApplicationName = ApplicationName,
             IncludeErrorDetail = true,
 
+            // Npgsql otherwise probes GSS encryption with a throwaway TCP connection before every login.
+            GssEncryptionMode = GssEncryptionMode.Disable,
+
             // Certificate checks are ours (ServerCertificateCheck), so the driver only has to encrypt.
             SslMode = endpoint.Tls.Mode switch
             {

@@ -127,7 +127,16 @@ public sealed class PostgresEngine : IDatabaseEngine
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Npgsql refuses to close a connection that is still connecting; its own timeout (sized to end
+                // before the deadline) closes the socket.
+            }
+
             throw ConnectionFailures.TimedOut(endpoint, who, connected: false, ex);
         }
     }

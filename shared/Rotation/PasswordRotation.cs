@@ -63,13 +63,26 @@ public sealed class PasswordRotation
         redactor.Add(request.State?.Previous?.Password);
 
         var endpoint = request.Endpoint with { ConnectTimeout = ConnectTimeout(deadline) };
+
+        // Each attempt gets the time left, so a driver's own timeout ends (closing its socket) before the deadline.
+        // Drivers time out in whole seconds: with less than one left, an attempt could outlive the invocation.
+        DatabaseEndpoint Attempt()
+        {
+            var timeout = ConnectTimeout(deadline);
+            return timeout >= TimeSpan.FromSeconds(1)
+                ? endpoint with { ConnectTimeout = timeout }
+                : throw new RotationFailedException(
+                    RotationFailureKind.Timeout,
+                    $"only {(long)timeout.TotalMilliseconds} ms remain before the Lambda deadline, too little to open a database " +
+                    "connection that is sure to close in time; raise the function timeout (3 s or more)");
+        }
         var started = Stopwatch.GetTimestamp();
         var stage = RotationStage.SettingPassword;
         try
         {
             // Connecting (and claiming the user) is retried when nothing reached the server; the statement is not.
             var session = await WithRetriesAsync(
-                ct => engine.BeginAsync(endpoint, username, ct), log, cancellationToken).ConfigureAwait(false);
+                ct => engine.BeginAsync(Attempt(), username, ct), log, cancellationToken).ConfigureAwait(false);
             await using (session.ConfigureAwait(false))
             {
                 await session.SetPasswordAsync(newPassword, cancellationToken).ConfigureAwait(false);
@@ -79,7 +92,7 @@ public sealed class PasswordRotation
                 await WithRetriesAsync(
                     async ct =>
                     {
-                        await engine.VerifyLoginAsync(endpoint, new Credential(username, newPassword), ct).ConfigureAwait(false);
+                        await engine.VerifyLoginAsync(Attempt(), new Credential(username, newPassword), ct).ConfigureAwait(false);
                         return true;
                     },
                     log,
