@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using EscRotators.Configuration;
+using EscRotators.Dispatch;
+using EscRotators.IntegrationTests.Infrastructure;
+using EscRotators.Logging;
+using EscRotators.MySql;
+using EscRotators.Postgres;
+using EscRotators.Protocol;
+
+namespace EscRotators.IntegrationTests.Faults;
+
+/// <summary>
+/// Runs one event through <see cref="RotationDispatcher"/> the way the Lambda loop does: a deadline
+/// <c>timeout</c> ahead and a cancellation token that fires <see cref="SafetyMargin"/> before it. Logs at DEBUG, so
+/// the retry lines show, and measures the time to reply.
+/// </summary>
+internal static class DeadlineRotator
+{
+    /// <summary>The Lambda loop's default (LambdaBootstrapOptions.DeadlineSafetyMargin).</summary>
+    public static readonly TimeSpan SafetyMargin = TimeSpan.FromMilliseconds(250);
+
+    public const string RetryLogLine = "database unreachable, retrying";
+
+    public static async Task<(RotationResult Result, TimeSpan Elapsed)> RunAsync(
+        JsonNode evt,
+        TimeSpan timeout,
+        RotatorOptions? options = null,
+        Action? onStart = null)
+    {
+        var payload = EventJson.ToUtf8(evt);
+        using var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        var logger = new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Debug));
+        var dispatcher = new RotationDispatcher([new MySqlEngine(), new PostgresEngine()], options ?? new RotatorOptions(), logger);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        using var cancellation = new CancellationTokenSource(timeout - SafetyMargin);
+        var clock = Stopwatch.StartNew();
+        onStart?.Invoke();
+        RotationReply reply;
+        try
+        {
+            reply = await dispatcher.DispatchAsync(payload, "fault-" + Guid.NewGuid().ToString("N")[..12], deadline, cancellation.Token)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not AssertionException)
+        {
+            // In Lambda this is a function error (HandleAsync rethrows it), not a 400 reply.
+            TestContext.Out.WriteLine($"no reply: the dispatcher threw after {clock.ElapsedMilliseconds} ms");
+            Assert.Fail(
+                $"the dispatcher threw {ex.GetType().FullName} after {clock.ElapsedMilliseconds} ms instead of replying: {ex.Message}\n{ex.StackTrace}\nlog:\n{log}");
+            throw;
+        }
+
+        clock.Stop();
+        var result = RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
+        return (result, clock.Elapsed);
+    }
+
+    /// <summary>How many times the rotation logged that it would retry an unreachable database.</summary>
+    public static int Retries(RotationResult result) =>
+        result.Log.Split('\n').Count(line => line.Contains(RetryLogLine, StringComparison.Ordinal));
+}
