@@ -18,12 +18,9 @@ internal static class MySqlErrorTranslator
         bool statementHasSecret)
     {
         var address = $"{endpoint.Host}:{endpoint.Port}";
-        if (check.FailureReason is { } tlsReason)
+        if (ConnectionFailures.FromCertificateCheck(check, endpoint, exception) is { } certificate)
         {
-            return new RotationFailedException(
-                RotationFailureKind.Tls,
-                $"TLS certificate check ({endpoint.Tls.Mode.ToWireName()}) failed for {address}: {tlsReason}",
-                exception);
+            return certificate;
         }
 
         if (exception is MySqlException { ErrorCode: not MySqlErrorCode.UnableToConnectToHost } server && server.Number != 0)

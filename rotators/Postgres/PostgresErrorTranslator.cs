@@ -15,12 +15,9 @@ internal static class PostgresErrorTranslator
         bool connected)
     {
         var address = $"{endpoint.Host}:{endpoint.Port}";
-        if (check.FailureReason is { } tlsReason)
+        if (ConnectionFailures.FromCertificateCheck(check, endpoint, exception) is { } certificate)
         {
-            return new RotationFailedException(
-                RotationFailureKind.Tls,
-                $"TLS certificate check ({endpoint.Tls.Mode.ToWireName()}) failed for {address}: {tlsReason}",
-                exception);
+            return certificate;
         }
 
         if (exception is PostgresException server)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using EscRotators.Tls;
 
 namespace EscRotators.Engines;
 
@@ -33,6 +34,22 @@ public static class ConnectionFailures
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The refusal of our certificate check (<see cref="ServerCertificateCheck"/>), which the drivers report only as a
+    /// failed handshake; null when the check did not refuse.
+    /// </summary>
+    public static RotationFailedException? FromCertificateCheck(ServerCertificateCheck check, DatabaseEndpoint endpoint, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return check.FailureReason is { } reason
+            ? new RotationFailedException(
+                RotationFailureKind.Tls,
+                $"TLS certificate check ({endpoint.Tls.Mode.ToWireName()}) failed for {endpoint.Host}:{endpoint.Port}: {reason}",
+                exception)
+            : null;
     }
 
     /// <summary>
