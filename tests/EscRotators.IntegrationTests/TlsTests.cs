@@ -206,6 +206,34 @@ public sealed class TlsTests
         Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
     }
 
+    [Test]
+    [Category("Postgres")]
+    public async Task Postgres_with_md5_password_encryption_still_stores_a_scram_verifier_that_logs_in_under_md5_and_scram_lines()
+    {
+        await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
+        var (user, manager) = await CreateUsersAsync(db);
+        var md5User = await db.CreateUserAsync();
+        var md5Manager = await db.CreateManagingUserAsync([md5User]);
+        await db.AddToGroupAsync(md5User, "esc_md5_login");
+        await db.UseMd5PasswordEncryptionAsync(manager);
+        await db.UseMd5PasswordEncryptionAsync(md5Manager);
+        var newPassword = Secrets.Plain();
+        var md5NewPassword = Secrets.Plain();
+
+        var scramLine = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
+        var md5Line = await InProcessRotator.RunAsync(EventJson.FormA(db, md5Manager, md5User.Name, md5User.Password, md5NewPassword));
+
+        Expect.Ok(scramLine);
+        Expect.Ok(md5Line);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await db.StoredPasswordKindAsync(user), Is.EqualTo("SCRAM-SHA-256"), "the verifier is stored as sent, whatever password_encryption says");
+            Assert.That(await db.StoredPasswordKindAsync(md5User), Is.EqualTo("SCRAM-SHA-256"));
+            Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True, "scram-sha-256 pg_hba line");
+            Assert.That(await db.CanLogInAsync(md5User.Name, md5NewPassword), Is.True, "md5 pg_hba line accepts a SCRAM verifier");
+        }
+    }
+
     private static async Task<ITestDatabase> OpenWithTlsAsync(DbEngine engine)
     {
         var db = await TestDatabases.OpenAsync(engine);

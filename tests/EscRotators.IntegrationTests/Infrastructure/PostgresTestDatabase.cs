@@ -90,6 +90,22 @@ public sealed class PostgresTestDatabase : ITestDatabase
         await ExecuteAsync("GRANT %I TO %I", group, user.Name).ConfigureAwait(false);
     }
 
+    /// <summary>Makes every session of <paramref name="user"/> hash new passwords as md5, as an md5-configured server does.</summary>
+    public Task UseMd5PasswordEncryptionAsync(TestUser user) =>
+        ExecuteAsync("ALTER ROLE %I SET password_encryption = 'md5'", user.Name);
+
+    /// <summary>What pg_authid stores for <paramref name="user"/>: "SCRAM-SHA-256", "md5" or null.</summary>
+    public async Task<string?> StoredPasswordKindAsync(TestUser user)
+    {
+        await using var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false);
+        await using var kind = new NpgsqlCommand(
+            "SELECT CASE WHEN rolpassword LIKE 'SCRAM-SHA-256$%' THEN 'SCRAM-SHA-256' WHEN rolpassword LIKE 'md5%' THEN 'md5' END " +
+            "FROM pg_catalog.pg_authid WHERE rolname = $1",
+            connection);
+        kind.Parameters.Add(new NpgsqlParameter { Value = user.Name });
+        return await kind.ExecuteScalarAsync().ConfigureAwait(false) as string;
+    }
+
     public async Task<bool> CanLogInAsync(string user, string password)
     {
         var settings = new NpgsqlConnectionStringBuilder
