@@ -207,6 +207,30 @@ public sealed class TlsTests
     }
 
     [Test]
+    [Category("MySql")]
+    public async Task MariaDb_managing_user_created_require_ssl_rotates_under_prefer_and_is_refused_without_tls()
+    {
+        await using var db = (MariaDbTestDatabase)await OpenWithTlsAsync(DbEngine.MySql);
+        var (user, manager) = await CreateUsersAsync(db);
+        await db.RequireSslAsync(manager);
+        var newPassword = Secrets.Hostile();
+
+        var plaintext = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain(), EventJson.Tls("disable")));
+        var preferred = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
+
+        Expect.BadRequest(plaintext);
+        Expect.Ok(preferred);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(plaintext.Message, Does.Contain("could not log in"), "REQUIRE SSL refuses the plaintext login");
+            Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+        }
+
+        Expect.NoSecrets(plaintext, manager.Password, user.Password);
+        Expect.NoSecrets(preferred, manager.Password, user.Password, newPassword);
+    }
+
+    [Test]
     [Category("Postgres")]
     public async Task Postgres_with_md5_password_encryption_still_stores_a_scram_verifier_that_logs_in_under_md5_and_scram_lines()
     {

@@ -68,7 +68,9 @@ public static class BootstrapProcess
                 Assert.Fail($"bootstrap invoke did not exit within 60 s; stderr so far:\n{(stderr.IsCompleted ? await stderr.ConfigureAwait(false) : "")}");
             }
 
-            return RotationResult.From(await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), process.ExitCode);
+            var result = RotationResult.From(await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), process.ExitCode);
+            LogGuard.AssertNoPasswordsIn(result, payload);
+            return result;
         }
         finally
         {

@@ -28,6 +28,8 @@ public static class InProcessRotator
             "test-" + Guid.NewGuid().ToString("N")[..12],
             DateTimeOffset.UtcNow + DefaultTimeout,
             timeout.Token).ConfigureAwait(false);
-        return RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
+        var result = RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
+        LogGuard.AssertNoPasswordsIn(result, payload);
+        return result;
     }
 }

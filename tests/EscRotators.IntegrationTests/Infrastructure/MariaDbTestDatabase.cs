@@ -66,6 +66,9 @@ public sealed class MariaDbTestDatabase : ITestDatabase
         return manager;
     }
 
+    /// <summary>Lets <paramref name="user"/> log in over TLS only, as RDS parameter groups or hardened servers demand.</summary>
+    public Task RequireSslAsync(TestUser user) => ExecuteAsync($"ALTER USER {Account(user.Name)} REQUIRE SSL");
+
     public async Task<bool> CanLogInAsync(string user, string password)
     {
         var settings = new MySqlConnectionStringBuilder
