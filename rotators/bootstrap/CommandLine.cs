@@ -14,6 +14,7 @@ internal static class CommandLine
           bootstrap invoke [--event FILE] [--timeout SECONDS]
                                              rotate once: the event JSON from FILE (or stdin), the reply on stdout,
                                              logs on stderr; exit 0 for code 200, 1 otherwise
+                                             (2: bad arguments or unreadable event, 3: internal error)
           bootstrap --help | --version
 
         Environment:

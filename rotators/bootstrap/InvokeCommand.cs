@@ -20,7 +20,7 @@ internal sealed class InvokeCommand
         _timeout = timeout;
     }
 
-    public async Task<int> RunAsync(TextReader standardInput, Stream standardOutput, TextWriter standardError)
+    public async Task<int> RunAsync(Stream standardInput, Stream standardOutput, TextWriter standardError)
     {
         var sink = LogSink.FromEnvironment(standardError);
         var logger = new RotatorLogger(sink);
@@ -54,7 +54,21 @@ internal sealed class InvokeCommand
         // As in Lambda, the work stops a little before the deadline so the reply itself is on time.
         var margin = TimeSpan.FromMilliseconds(Math.Min(250, _timeout.TotalMilliseconds / 10));
         using var timeout = new CancellationTokenSource(_timeout - margin);
-        var reply = await dispatcher.DispatchAsync(payload, requestId, deadline, timeout.Token).ConfigureAwait(false);
+        Protocol.RotationReply reply;
+        try
+        {
+            reply = await dispatcher.DispatchAsync(payload, requestId, deadline, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A bug. Never let the runtime print the exception: its message could quote the event.
+            logger.ForRequest(requestId).Error(
+                "unexpected failure",
+                LogField.Of("exception", ex.GetType().FullName),
+                LogField.Of("stackTrace", ex.StackTrace));
+            await standardError.WriteLineAsync($"bootstrap invoke: internal error ({ex.GetType().Name})").ConfigureAwait(false);
+            return 3;
+        }
 
         var json = Protocol.ReplySerializer.Serialize(reply);
         await standardOutput.WriteAsync(json).ConfigureAwait(false);
@@ -63,11 +77,11 @@ internal sealed class InvokeCommand
         return reply.Code == 200 ? 0 : 1;
     }
 
-    private static async Task<byte[]> ReadAllAsync(TextReader reader)
+    // Raw bytes, as Lambda delivers them: invalid UTF-8 must reach the parser (and become a 400), not be repaired.
+    private static async Task<byte[]> ReadAllAsync(Stream input)
     {
-        // stdin is read as text so a terminal user can paste; re-encoded as UTF-8 for the parser.
-        var text = await reader.ReadToEndAsync().ConfigureAwait(false);
-        return System.Text.Encoding.UTF8.GetBytes(text);
+        using var buffer = new MemoryStream();
+        await input.CopyToAsync(buffer).ConfigureAwait(false);
+        return buffer.ToArray();
     }
-
 }

@@ -18,9 +18,10 @@ switch (args.Length > 0 ? args[0] : null)
             return 2;
         }
 
+        using (var stdin = Console.OpenStandardInput())
         using (var stdout = Console.OpenStandardOutput())
         {
-            return await invoke.RunAsync(Console.In, stdout, Console.Error).ConfigureAwait(false);
+            return await invoke.RunAsync(stdin, stdout, Console.Error).ConfigureAwait(false);
         }
 
     case null when Environment.GetEnvironmentVariable("AWS_LAMBDA_RUNTIME_API") is { Length: > 0 }:
