@@ -9,7 +9,7 @@ internal static class MySqlConnectionFactory
 {
     public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check)
     {
-        var timeoutSeconds = (uint)Math.Clamp(Math.Floor(endpoint.ConnectTimeout.TotalSeconds), 1, 3600);
+        var timeoutSeconds = (uint)endpoint.ConnectTimeoutSeconds;
         var settings = new MySqlConnectionStringBuilder
         {
             Server = endpoint.Host,

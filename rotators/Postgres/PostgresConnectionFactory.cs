@@ -14,7 +14,7 @@ internal static class PostgresConnectionFactory
 
     public static NpgsqlDataSource Create(DatabaseEndpoint endpoint, Credential login, ServerCertificateCheck check)
     {
-        var timeoutSeconds = (int)Math.Clamp(Math.Floor(endpoint.ConnectTimeout.TotalSeconds), 1, 1024);
+        var timeoutSeconds = endpoint.ConnectTimeoutSeconds;
         var settings = new NpgsqlConnectionStringBuilder
         {
             Host = endpoint.Host,

@@ -74,7 +74,7 @@ internal sealed class InvokeCommand
         await standardOutput.WriteAsync(json).ConfigureAwait(false);
         standardOutput.WriteByte((byte)'\n');
         await standardOutput.FlushAsync().ConfigureAwait(false);
-        return reply.Code == 200 ? 0 : 1;
+        return reply.IsSuccess ? 0 : 1;
     }
 
     // Raw bytes, as Lambda delivers them: invalid UTF-8 must reach the parser (and become a 400), not be repaired.

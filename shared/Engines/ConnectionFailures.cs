@@ -77,6 +77,12 @@ public static class ConnectionFailures
 
     private static RotationFailedException FromSocket(SocketException socket, DatabaseEndpoint endpoint, string who, Exception cause)
     {
+        // A driver's own connect timeout aborts the socket: the server was reached but said nothing in time.
+        if (socket.SocketErrorCode == SocketError.OperationAborted)
+        {
+            return TimedOut(endpoint, who, connected: false, cause);
+        }
+
         var address = $"{endpoint.Host}:{endpoint.Port}";
         var (kind, text) = socket.SocketErrorCode switch
         {
@@ -84,9 +90,6 @@ public static class ConnectionFailures
                 (RotationFailureKind.Unreachable, $"connection to {address} was refused: is the database running and listening on that port?"),
             SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain =>
                 (RotationFailureKind.Unreachable, $"host name {endpoint.Host} could not be resolved: check the host and the VPC's DNS settings"),
-            // A driver's own connect timeout aborts the socket: the server was reached but said nothing in time.
-            SocketError.OperationAborted =>
-                (RotationFailureKind.Timeout, $"the database at {address} did not answer in time (while connecting); check that the rotator can reach it and that the Lambda timeout leaves room for a login"),
             SocketError.TimedOut =>
                 (RotationFailureKind.Timeout, $"connection to {address} timed out: check security groups, network ACLs and routing between the rotator and the database"),
             SocketError.NetworkUnreachable or SocketError.HostUnreachable =>

@@ -12,5 +12,11 @@ public sealed record DatabaseEndpoint(
     TlsSettings Tls,
     TimeSpan ConnectTimeout)
 {
+    /// <summary>
+    /// <see cref="ConnectTimeout"/> in the whole seconds drivers take, rounded down so the driver gives up (and closes
+    /// its socket) inside the time we have; at least 1, the smallest the drivers accept.
+    /// </summary>
+    public int ConnectTimeoutSeconds => (int)Math.Clamp(Math.Floor(ConnectTimeout.TotalSeconds), 1, 1024);
+
     public override string ToString() => $"{Host}:{Port}/{Database}";
 }

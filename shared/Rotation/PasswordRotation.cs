@@ -62,7 +62,7 @@ public sealed class PasswordRotation
         redactor.Add(request.State?.Current?.Password);
         redactor.Add(request.State?.Previous?.Password);
 
-        var endpoint = request.Endpoint with { ConnectTimeout = ConnectTimeout(deadline) };
+        var endpoint = request.Endpoint;
 
         // Each attempt gets the time left, so a driver's own timeout ends (closing its socket) before the deadline.
         // Drivers time out in whole seconds: with less than one left, an attempt could outlive the invocation.
@@ -76,6 +76,7 @@ public sealed class PasswordRotation
                     $"only {(long)timeout.TotalMilliseconds} ms remain before the Lambda deadline, too little to open a database " +
                     "connection that is sure to close in time; raise the function timeout (3 s or more)");
         }
+
         var started = Stopwatch.GetTimestamp();
         var stage = RotationStage.SettingPassword;
         try

@@ -11,6 +11,4 @@ public sealed record TlsSettings(TlsMode Mode, X509Certificate2Collection? Trust
     public static TlsSettings Default { get; } = new(TlsMode.Prefer, null);
 
     public bool VerifiesCertificate => Mode is TlsMode.VerifyCA or TlsMode.VerifyFull;
-
-    public bool RequiresEncryption => Mode >= TlsMode.Require;
 }
