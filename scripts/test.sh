@@ -15,6 +15,8 @@
 #    runs the integration tests with --filter "Category=Postgres".
 # 5. Stops the servers, sums up all .trx files and prints, as the very last
 #    line, "N passed, N failed" (", N skipped" when any were skipped).
+#    When scripts/test-deploy.sh exists (also with --quick), its counts (its last
+#    stdout line "N passed, N failed") are part of that sum.
 #
 # --quick              only step 3 (no additional PostgreSQL majors)
 # extra arguments      passed to every 'dotnet test' call (e.g. --filter ...)
@@ -53,7 +55,7 @@ while (($# > 0)); do
         --postgres-versions | --postgres-version) PG_VERSIONS=${2-}; shift 2 || shift ;;
         --postgres-versions=* | --postgres-version=*) PG_VERSIONS=${1#*=}; shift ;;
         --quick) QUICK=1; shift ;;
-        -h | --help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         --) shift; EXTRA_ARGS+=("$@"); break ;;
         *) EXTRA_ARGS+=("$1"); shift ;;
     esac
@@ -75,6 +77,7 @@ RUN_LABELS=()   # human label per run
 RUN_RCS=()      # dotnet test exit code per run ("" = not run)
 RUN_NOTES=()    # extra remark per run
 SETUP_FAILURES=0
+PYTHON=""      # python3 with xml.etree, set under prerequisites
 SETUP_NOTES=()
 SERVERS_UP=0
 BG_PID=""
@@ -99,16 +102,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --------------------------------------------------------------- summary
-trx_attr() { # trx_attr FILE ATTR -> value of ATTR in <Counters .../> (0 if absent)
-    local v
-    v=$(tr '\n\r' '  ' <"$1" | grep -o '<Counters [^>]*>' | head -n 1 \
-        | grep -o " $2=\"[0-9]*\"" | head -n 1 | grep -o '[0-9][0-9]*' || true)
-    printf '%s' "${v:-0}"
-}
+# trx_counts FILE... -> "PASSED FAILED SKIPPED" then "failed: NAME" lines, read with an XML parser.
+trx_counts() { "$PYTHON" "$SCRIPT_DIR/lib/trx_counts.py" "$@"; }
 
 # Prints the per-run lines and the final line; returns the exit status.
 summarize() {
-    local tp=0 tf=0 ts=0 ok=1 i name label rc dir f
+    local tp=0 tf=0 ts=0 ok=1 i name label rc dir
     echo
     echo "==================== test summary ===================="
     for ((i = 0; i < ${#SETUP_NOTES[@]}; i++)); do
@@ -120,18 +119,27 @@ summarize() {
         label=${RUN_LABELS[i]}
         rc=${RUN_RCS[i]}
         dir=$RESULTS_ROOT/$name
-        local p=0 fl=0 s=0 n=0 total executed notes=${RUN_NOTES[i]}
-        shopt -s nullglob
-        local files=("$dir"/*.trx)
-        shopt -u nullglob
-        for f in "${files[@]}"; do
-            n=$((n + 1))
-            total=$(trx_attr "$f" total)
-            executed=$(trx_attr "$f" executed)
-            p=$((p + $(trx_attr "$f" passed)))
-            fl=$((fl + $(trx_attr "$f" failed) + $(trx_attr "$f" error) + $(trx_attr "$f" timeout) + $(trx_attr "$f" aborted)))
-            ((total > executed)) && s=$((s + total - executed))
-        done
+        local p=0 fl=0 s=0 n=0 notes=${RUN_NOTES[i]} counts="" failed_names=""
+        if [[ -f $dir/counts ]]; then
+            # A run that is not a .NET test run (the deploy tests) left its own "PASSED FAILED" counts.
+            read -r p fl <"$dir/counts"
+            n=1
+        else
+            shopt -s nullglob
+            local files=("$dir"/*.trx)
+            shopt -u nullglob
+            n=${#files[@]}
+            if ((n > 0)); then
+                if counts=$(trx_counts "${files[@]}"); then
+                    read -r p fl s <<<"${counts%%$'\n'*}"
+                    failed_names=$(grep '^failed: ' <<<"$counts" | head -n 20 || true)
+                else
+                    ok=0
+                    fl=$((fl + 1))
+                    notes+="${notes:+; }a .trx file could not be read: counted as 1 failure"
+                fi
+            fi
+        fi
         if [[ -z $rc ]]; then
             ok=0
             fl=$((fl + 1))
@@ -139,12 +147,12 @@ summarize() {
         elif ((n == 0)); then
             ok=0
             fl=$((fl + 1))
-            notes+="${notes:+; }dotnet test exited $rc without producing a .trx (crash?): counted as 1 failure"
+            notes+="${notes:+; }exited $rc without producing results (crash?): counted as 1 failure"
         elif ((rc != 0)); then
             ok=0
             if ((fl == 0)); then
                 fl=1
-                notes+="${notes:+; }dotnet test exited $rc with no failed test (test run aborted/crashed?): counted as 1 failure"
+                notes+="${notes:+; }exited $rc with no failed test (run aborted/crashed?): counted as 1 failure"
             fi
         fi
         if ((n > 0 && p == 0 && fl == 0)); then
@@ -157,6 +165,7 @@ summarize() {
         ((s > 0)) && line+=", $s skipped"
         [[ -n $notes ]] && line+="  ($notes)"
         echo "$line"
+        [[ -n $failed_names ]] && sed 's/^/    /' <<<"$failed_names"
         tp=$((tp + p))
         tf=$((tf + fl))
         ts=$((ts + s))
@@ -189,6 +198,17 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 if ! command -v dotnet >/dev/null 2>&1; then
     setup_failure "the .NET SDK ('dotnet') is not on PATH: install the .NET 10 SDK first"
     finish
+fi
+# The .trx results are read with Python's XML parser (xml.etree is in Debian's "python3", not "python3-minimal").
+PYTHON=$(command -v python3 || true)
+if [[ -z $PYTHON ]] || ! "$PYTHON" -c 'import xml.etree.ElementTree' 2>/dev/null; then
+    (esc_apt_install python3) || true
+    PYTHON=$(command -v python3 || true)
+    if [[ -z $PYTHON ]] || ! "$PYTHON" -c 'import xml.etree.ElementTree' 2>/dev/null; then
+        PYTHON=/bin/false
+        setup_failure "python3 with xml.etree (Debian package python3) is needed to read the .trx results"
+        finish
+    fi
 fi
 SLN=$REPO_DIR/EscRotators.sln
 if [[ ! -f $SLN ]]; then
@@ -364,6 +384,30 @@ for v in "${EXTRA_PG[@]}"; do
     ((ESC_TEST_PG_TLS == 1)) || RUN_NOTES[idx]="server without TLS"
     run_tests "$name" "postgres $v" --filter "Category=Postgres" -- "$INTEGRATION_PROJECT"
 done
+
+# ------------------------------------------------- deploy tests (deploy/pulumi)
+# scripts/test-deploy.sh, when present, runs the deployment program's own tests; its last stdout line is
+# "N passed, N failed". A non-zero exit without that line counts as one failure.
+DEPLOY_TESTS=$SCRIPT_DIR/test-deploy.sh
+run_deploy_tests() {
+    local dir=$RESULTS_ROOT/deploy rc t last
+    mkdir -p "$dir"
+    t=$(esc_now)
+    esc_log "[deploy] bash scripts/test-deploy.sh"
+    bash "$DEPLOY_TESTS" </dev/null 2>"$dir/stderr.log" | tee "$dir/stdout.log" >&2
+    rc=${PIPESTATUS[0]}
+    sed 's/^/  /' "$dir/stderr.log" >&2
+    last=$(tail -n 1 "$dir/stdout.log")
+    if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        printf '%s %s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" >"$dir/counts"
+    fi
+    esc_log "[deploy] finished in $(esc_elapsed "$t")s (exit $rc)"
+    RUN_RCS[${#RUN_RCS[@]} - 1]=$rc
+}
+if [[ -f $DEPLOY_TESTS ]]; then
+    add_run deploy "deploy (pulumi)"
+    run_deploy_tests
+fi
 
 esc_log "all test runs finished in $(esc_elapsed "$T_ALL")s"
 finish
