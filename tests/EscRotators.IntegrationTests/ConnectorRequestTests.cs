@@ -11,55 +11,41 @@ public sealed class ConnectorRequestTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Form_A_sets_the_new_password_and_leaves_the_other_user_alone(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
         var newPassword = Secrets.Plain();
 
-        var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user1.Name, user1.Password, newPassword));
+        var result = await InProcessRotator.RunAsync(scenario.FormA(newPassword));
 
         Assert.That(result.ReplyJson, Is.EqualTo("""{"code":200,"message":"ok"}"""), result.Describe());
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(await db.CanLogInAsync(user1.Name, newPassword), Is.True, "the rotated user logs in with newPassword");
-            Assert.That(await db.CanLogInAsync(user1.Name, user1.Password), Is.False, "the rotated user's old password no longer works");
-            Assert.That(await db.CanLogInAsync(user2.Name, user2.Password), Is.True, "the other user keeps its password");
-            Assert.That(await db.CanLogInAsync(manager.Name, manager.Password), Is.True, "the managing user keeps its password");
-        }
+        await scenario.AssertRotatedAsync(newPassword);
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Form_A_through_the_bootstrap_process_prints_the_reply_and_exits_0(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
         var newPassword = Secrets.Plain();
 
-        var result = await BootstrapProcess.RunAsync(EventJson.FormA(db, manager, user1.Name, user1.Password, newPassword));
+        var result = await BootstrapProcess.RunAsync(scenario.FormA(newPassword));
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(result.ExitCode, Is.Zero, result.Describe());
             Assert.That(result.ReplyJson, Is.EqualTo("""{"code":200,"message":"ok"}"""), result.Describe());
-            Assert.That(await db.CanLogInAsync(user1.Name, newPassword), Is.True, "the rotated user logs in with newPassword");
-            Assert.That(await db.CanLogInAsync(user1.Name, user1.Password), Is.False, "the rotated user's old password no longer works");
-            Assert.That(await db.CanLogInAsync(user2.Name, user2.Password), Is.True, "the other user keeps its password");
         }
 
-        Expect.NoSecrets(result, newPassword, user1.Password, manager.Password);
+        await scenario.AssertRotatedAsync(newPassword);
+        Expect.NoSecrets(result, newPassword, scenario.User1.Password, scenario.Manager.Password);
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Form_A_field_names_match_in_any_case_and_unknown_fields_are_ignored(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(engine);
+        var db = scenario.Db;
+        var (user, manager) = scenario;
         var newPassword = Secrets.Plain();
         var evt = new JsonObject
         {
@@ -83,15 +69,13 @@ public sealed class ConnectorRequestTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Retrying_the_same_Form_A_request_succeeds_again(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(engine);
         var newPassword = Secrets.Plain();
-        var evt = EventJson.FormA(db, manager, user.Name, user.Password, newPassword);
+        var evt = scenario.FormA(newPassword);
 
         Expect.Ok(await InProcessRotator.RunAsync(evt));
         Expect.Ok(await InProcessRotator.RunAsync(evt));
 
-        Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+        await scenario.AssertRotatedAsync(newPassword);
     }
 }

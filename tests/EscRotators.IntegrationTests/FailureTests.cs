@@ -12,8 +12,7 @@ public sealed class FailureTests
     public async Task A_wrong_managing_password_is_a_400_that_says_the_managing_user_could_not_log_in(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var wrongPassword = Secrets.Hostile();
         var newPassword = Secrets.Hostile();
         var evt = EventJson.FormA(db, new TestUser(manager.Name, wrongPassword), user.Name, user.Password, newPassword);
@@ -105,8 +104,7 @@ public sealed class FailureTests
     public async Task An_unknown_database_is_a_400_that_names_it(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Hostile();
         var evt = EventJson.FormA(db, manager, user.Name, user.Password, newPassword);
         var database = Secrets.UniqueName("_nodb");

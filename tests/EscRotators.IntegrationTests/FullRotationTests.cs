@@ -13,10 +13,9 @@ public sealed class FullRotationTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Without_a_current_user_username1_is_rotated_and_previous_is_null(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
+        var db = scenario.Db;
+        var (user1, user2, _) = scenario;
 
         var noState = new (string Label, Action<JsonObject> Apply)[]
         {
@@ -27,7 +26,7 @@ public sealed class FullRotationTests
         };
         foreach (var (label, apply) in noState)
         {
-            var evt = EventJson.FormB(db, manager, user1.Name, user2.Name);
+            var evt = scenario.FormB();
             apply(evt);
 
             var result = await InProcessRotator.RunAsync(evt);
@@ -48,16 +47,15 @@ public sealed class FullRotationTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Three_rotations_alternate_user1_user2_user1_and_both_logins_keep_working(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
+        var db = scenario.Db;
+        var (user1, user2, manager) = scenario;
 
         JsonNode? state = null;
         string[] expected = [user1.Name, user2.Name, user1.Name];
         for (var i = 0; i < expected.Length; i++)
         {
-            var result = await InProcessRotator.RunAsync(EventJson.FormB(db, manager, user1.Name, user2.Name, state?.DeepClone()));
+            var result = await InProcessRotator.RunAsync(scenario.FormB(state?.DeepClone()));
 
             Expect.Ok(result);
             var current = result.Current!;
@@ -91,14 +89,13 @@ public sealed class FullRotationTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task An_unknown_current_user_rotates_username1_and_returns_it_as_previous(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
+        var db = scenario.Db;
+        var (user1, user2, _) = scenario;
         var oldCurrent = EventJson.Credentials("someone-else", Secrets.Plain());
         var state = new JsonObject { ["current"] = oldCurrent, ["previous"] = EventJson.Credentials(user2.Name, user2.Password) };
 
-        var result = await InProcessRotator.RunAsync(EventJson.FormB(db, manager, user1.Name, user2.Name, state));
+        var result = await InProcessRotator.RunAsync(scenario.FormB(state));
 
         Expect.Ok(result);
         using (Assert.EnterMultipleScope())
@@ -114,13 +111,12 @@ public sealed class FullRotationTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task The_password_policy_sets_length_and_symbols(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
+        var db = scenario.Db;
+        var (user1, _, _) = scenario;
         var policy = new JsonObject { ["length"] = 64, ["symbols"] = "!#%" };
 
-        var result = await InProcessRotator.RunAsync(EventJson.FormB(db, manager, user1.Name, user2.Name, passwordPolicy: policy));
+        var result = await InProcessRotator.RunAsync(scenario.FormB(passwordPolicy: policy));
 
         Expect.Ok(result);
         var password = (string)result.Current!["password"]!;
@@ -135,13 +131,12 @@ public sealed class FullRotationTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task Form_B_through_the_bootstrap_process_prints_the_new_state(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(engine);
+        var db = scenario.Db;
+        var (user1, user2, manager) = scenario;
         var state = new JsonObject { ["current"] = EventJson.Credentials(user1.Name, user1.Password), ["previous"] = null };
 
-        var result = await BootstrapProcess.RunAsync(EventJson.FormB(db, manager, user1.Name, user2.Name, state));
+        var result = await BootstrapProcess.RunAsync(scenario.FormB(state));
 
         Expect.Ok(result);
         var password = (string)result.Current!["password"]!;
@@ -161,10 +156,10 @@ public sealed class FullRotationTests
     [TestCase(DbEngine.MySql, Category = "MySql")]
     public async Task A_failed_Form_B_rotation_returns_no_state_and_leaves_the_current_user_working(DbEngine engine)
     {
-        await using var db = await TestDatabases.OpenAsync(engine);
-        var current = await db.CreateUserAsync();
+        await using var scenario = await RotationScenario.OneUserAsync(engine);
+        var db = scenario.Db;
+        var (current, manager) = scenario;
         var missing = Secrets.UniqueName("_missing");
-        var manager = await db.CreateManagingUserAsync([current]);
         var state = new JsonObject { ["current"] = EventJson.Credentials(current.Name, current.Password), ["previous"] = null };
 
         var result = await InProcessRotator.RunAsync(EventJson.FormB(db, manager, missing, current.Name, state));
@@ -175,6 +170,8 @@ public sealed class FullRotationTests
             Assert.That(result.Message, Does.Contain(missing).And.Contain("does not exist"));
             Assert.That(await db.CanLogInAsync(current.Name, current.Password), Is.True, "the current user still logs in");
         }
+
+        await scenario.AssertUnchangedAsync();
 
         Expect.NoSecrets(result, current.Password, manager.Password);
     }

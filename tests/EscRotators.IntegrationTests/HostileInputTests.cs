@@ -128,8 +128,7 @@ public sealed class HostileInputTests
     public async Task Postgres_refuses_a_password_that_SASLprep_would_change()
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = "ligature-\uFB01-" + Secrets.Plain(); // "ﬁ": NFKC turns it into "fi"
 
         var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
@@ -149,8 +148,7 @@ public sealed class HostileInputTests
     public async Task MySql_accepts_a_password_with_compatibility_characters()
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.MySql);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = "ligature-\uFB01-" + Secrets.Plain();
 
         var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));

@@ -82,9 +82,7 @@ public sealed class LoggingTests
             TestEnvironment.Unavailable($"the {engine} server's statement log is not known (ESC_TEST_PG_LOG / ESC_TEST_MYSQL_GENERAL_LOG)");
         }
 
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        var (user1, user2, manager) = await RotationScenario.TwoUsersAsync(db);
         var start = new FileInfo(logPath).Length;
 
         // Alphanumeric passwords: however the server escapes a statement, they appear verbatim if they appear at all.

@@ -15,7 +15,7 @@ public sealed class TlsTests
     public async Task Verify_full_with_the_servers_CA_and_the_name_localhost_succeeds(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
 
         var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("verify-full", TlsMaterial.Ca)), "localhost"));
@@ -29,7 +29,7 @@ public sealed class TlsTests
     public async Task Verify_full_with_the_wrong_CA_is_a_400_saying_the_certificate_is_not_trusted(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
 
         var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("verify-full", TlsMaterial.WrongCa)), "localhost"));
@@ -49,7 +49,7 @@ public sealed class TlsTests
     public async Task Verify_full_without_a_CA_bundle_does_not_trust_a_private_CA(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
 
         var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain(), EventJson.Tls("verify-full")), "localhost"));
 
@@ -62,7 +62,7 @@ public sealed class TlsTests
     public async Task Verify_full_to_an_IP_address_the_certificate_does_not_name_is_a_400_about_the_host_name(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
 
         var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls("verify-full", TlsMaterial.Ca)), "127.0.0.1"));
@@ -88,7 +88,7 @@ public sealed class TlsTests
     public async Task Each_mode_the_server_can_satisfy_succeeds_against_127_0_0_1(DbEngine engine, string mode)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
         var tls = EventJson.Tls(mode, mode.StartsWith("verify", StringComparison.Ordinal) ? TlsMaterial.Ca : null);
 
@@ -103,9 +103,7 @@ public sealed class TlsTests
     public async Task Form_B_takes_its_TLS_settings_from_inputs_database_tls(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        var (user1, user2, manager) = await RotationScenario.TwoUsersAsync(db);
 
         var trusted = EventJson.FormB(db, manager, user1.Name, user2.Name, tls: EventJson.Tls("verify-full", TlsMaterial.Ca));
         trusted["inputs"]!["database"]!["host"] = "localhost";
@@ -129,7 +127,7 @@ public sealed class TlsTests
     public async Task The_environment_sets_the_default_TLS_and_the_request_overrides_it(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var trustingEnvironment = new Dictionary<string, string>
         {
             ["ESC_ROTATOR_TLS_MODE"] = "verify-full",
@@ -163,7 +161,7 @@ public sealed class TlsTests
     public async Task Postgres_role_allowed_only_over_hostssl_rotates_under_the_default_mode()
     {
         await using var db = (PostgresTestDatabase)await OpenWithTlsAsync(DbEngine.Postgres);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         await db.AddToGroupAsync(user, "esc_hostssl_only");
         var newPassword = Secrets.Plain();
 
@@ -178,7 +176,7 @@ public sealed class TlsTests
     public async Task Postgres_role_allowed_only_over_hostssl_under_mode_disable_gets_a_400_naming_pg_hba()
     {
         await using var db = (PostgresTestDatabase)await OpenWithTlsAsync(DbEngine.Postgres);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         await db.AddToGroupAsync(user, "esc_hostssl_only");
         var newPassword = Secrets.Plain();
 
@@ -196,7 +194,7 @@ public sealed class TlsTests
     public async Task Postgres_role_under_an_md5_pg_hba_line_rotates_and_logs_in()
     {
         await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         await db.AddToGroupAsync(user, "esc_md5_login");
         var newPassword = Secrets.Hostile();
 
@@ -211,7 +209,7 @@ public sealed class TlsTests
     public async Task MariaDb_managing_user_created_require_ssl_rotates_under_prefer_and_is_refused_without_tls()
     {
         await using var db = (MariaDbTestDatabase)await OpenWithTlsAsync(DbEngine.MySql);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         await db.RequireSslAsync(manager);
         var newPassword = Secrets.Hostile();
 
@@ -235,7 +233,7 @@ public sealed class TlsTests
     public async Task Postgres_with_md5_password_encryption_still_stores_a_scram_verifier_that_logs_in_under_md5_and_scram_lines()
     {
         await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var (user, manager) = await CreateUsersAsync(db);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var md5User = await db.CreateUserAsync();
         var md5Manager = await db.CreateManagingUserAsync([md5User]);
         await db.AddToGroupAsync(md5User, "esc_md5_login");
@@ -263,12 +261,6 @@ public sealed class TlsTests
         var db = await TestDatabases.OpenAsync(engine);
         TlsMaterial.Require(db);
         return db;
-    }
-
-    private static async Task<(TestUser User, TestUser Manager)> CreateUsersAsync(ITestDatabase db)
-    {
-        var user = await db.CreateUserAsync();
-        return (user, await db.CreateManagingUserAsync([user]));
     }
 
     private static JsonObject WithHost(JsonObject evt, string host)
