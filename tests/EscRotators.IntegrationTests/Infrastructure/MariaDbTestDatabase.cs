@@ -12,11 +12,12 @@ namespace EscRotators.IntegrationTests.Infrastructure;
 public sealed class MariaDbTestDatabase : ITestDatabase
 {
     private readonly MariaDbServer _server;
-    private readonly List<string> _created = [];
+    private readonly MySqlAccounts _accounts;
 
     public MariaDbTestDatabase(MariaDbServer server)
     {
         _server = server;
+        _accounts = new MySqlAccounts(server.OpenAdminAsync, server.Database, IdentifiedByNativeHash);
     }
 
     public DbEngine Engine => DbEngine.MySql;
@@ -37,106 +38,30 @@ public sealed class MariaDbTestDatabase : ITestDatabase
 
     public IReadOnlyList<string> MissingGrantAdvice { get; } = ["GRANT CREATE USER"];
 
-    public static string QuoteString(string text) =>
-        "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+    public static string QuoteString(string text) => MySqlAccounts.QuoteString(text);
 
-    public static string QuoteIdentifier(string name) => "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`";
+    public static string QuoteIdentifier(string name) => MySqlAccounts.QuoteIdentifier(name);
 
-    public async Task<TestUser> CreateUserAsync(string? name = null, string? password = null)
-    {
-        var user = new TestUser(name ?? Secrets.UniqueName("_user"), password ?? Secrets.Plain());
-        await CreateAccountAsync(user).ConfigureAwait(false);
-        return user;
-    }
+    public Task<TestUser> CreateUserAsync(string? name = null, string? password = null) => _accounts.CreateUserAsync(name, password);
 
-    public async Task<TestUser> CreateManagingUserAsync(IEnumerable<TestUser> rotatable, string? name = null, string? password = null)
-    {
-        var manager = new TestUser(name ?? Secrets.UniqueName("_mgr"), password ?? Secrets.Plain());
-        await CreateAccountAsync(manager).ConfigureAwait(false);
-        await ExecuteAsync($"GRANT ALTER ON {QuoteIdentifier(Database)}.* TO {Account(manager.Name)}").ConfigureAwait(false);
-        await ExecuteAsync($"GRANT CREATE USER ON *.* TO {Account(manager.Name)}").ConfigureAwait(false);
-        return manager;
-    }
+    public Task<TestUser> CreateManagingUserAsync(IEnumerable<TestUser> rotatable, string? name = null, string? password = null) =>
+        _accounts.CreateManagingUserAsync(name, password);
 
-    public async Task<TestUser> CreateManagingUserWithoutGrantAsync(IEnumerable<TestUser> rotatable)
-    {
-        var manager = new TestUser(Secrets.UniqueName("_weak"), Secrets.Plain());
-        await CreateAccountAsync(manager).ConfigureAwait(false);
-        await ExecuteAsync($"GRANT ALTER ON {QuoteIdentifier(Database)}.* TO {Account(manager.Name)}").ConfigureAwait(false);
-        return manager;
-    }
+    public Task<TestUser> CreateManagingUserWithoutGrantAsync(IEnumerable<TestUser> rotatable) => _accounts.CreateManagingUserWithoutGrantAsync();
 
     /// <summary>Lets <paramref name="user"/> log in over TLS only, as RDS parameter groups or hardened servers demand.</summary>
-    public Task RequireSslAsync(TestUser user) => ExecuteAsync($"ALTER USER {Account(user.Name)} REQUIRE SSL");
+    public Task RequireSslAsync(TestUser user) => _accounts.ExecuteAsync($"ALTER USER {MySqlAccounts.Account(user.Name)} REQUIRE SSL");
 
-    public async Task<bool> CanLogInAsync(string user, string password)
-    {
-        var settings = new MySqlConnectionStringBuilder
-        {
-            Server = Host,
-            Port = (uint)Port,
-            UserID = user,
-            Password = password,
-            Pooling = false,
-            SslMode = MySqlSslMode.Preferred,
-            ConnectionTimeout = 10,
-        };
-        await using var connection = new MySqlConnection(settings.ConnectionString);
-        try
-        {
-            await connection.OpenAsync().ConfigureAwait(false);
-        }
-        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.AccessDenied)
-        {
-            return false;
-        }
+    public async Task<bool> CanLogInAsync(string user, string password) =>
+        (await MySqlAccounts.LogInAsync(Host, Port, user, password, MySqlSslMode.Preferred).ConfigureAwait(false)).LoggedIn;
 
-        await using var select = new MySqlCommand("SELECT 1", connection);
-        return Convert.ToInt32(await select.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
-    }
+    public Task<int> CountSessionsAsync(params string[] users) => _accounts.CountSessionsAsync(users);
 
-    public async Task<int> CountSessionsAsync(params string[] users)
-    {
-        ArgumentNullException.ThrowIfNull(users);
-        if (users.Length == 0)
-        {
-            return 0;
-        }
+    public Task LogMarkerAsync(string marker) => _accounts.LogMarkerAsync(marker);
 
-        await using var connection = await _server.OpenAdminAsync().ConfigureAwait(false);
-        var names = string.Join(", ", users.Select(QuoteString));
-        await using var count = new MySqlCommand($"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN ({names})", connection);
-        return Convert.ToInt32(await count.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public Task LogMarkerAsync(string marker) => ExecuteAsync($"SELECT {QuoteString(marker)} AS marker");
-
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = _created.Count - 1; i >= 0; i--)
-        {
-            await ExecuteAsync($"DROP USER IF EXISTS {Account(_created[i])}").ConfigureAwait(false);
-        }
-
-        _created.Clear();
-    }
-
-    private static string Account(string name) => QuoteString(name) + "@'%'";
+    public ValueTask DisposeAsync() => _accounts.DisposeAsync();
 
     // mysql_native_password stores '*' + HEX(SHA1(SHA1(password))); clients hash the UTF-8 bytes.
-    private static string NativePasswordHash(string password) =>
-        "*" + Convert.ToHexString(SHA1.HashData(SHA1.HashData(Encoding.UTF8.GetBytes(password))));
-
-    private async Task CreateAccountAsync(TestUser user)
-    {
-        _created.Add(user.Name);
-        await ExecuteAsync($"CREATE USER {Account(user.Name)} IDENTIFIED BY PASSWORD {QuoteString(NativePasswordHash(user.Password))}").ConfigureAwait(false);
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await _server.OpenAdminAsync().ConfigureAwait(false);
-        await using var command = new MySqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-    }
+    private static string IdentifiedByNativeHash(string password) =>
+        "IDENTIFIED BY PASSWORD " + QuoteString("*" + Convert.ToHexString(SHA1.HashData(SHA1.HashData(Encoding.UTF8.GetBytes(password)))));
 }

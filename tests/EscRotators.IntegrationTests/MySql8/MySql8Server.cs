@@ -25,6 +25,8 @@ public sealed class MySql8Server
 
     private const string DatabaseName = "esc_test";
 
+    private const string ConfigurationPath = "/etc/mysql/conf.d/escrotators.cnf";
+
     // Finding the Docker endpoint is quick when there is one; an endpoint that does not answer must not hang the run.
     private static readonly TimeSpan DockerLookupTimeout = TimeSpan.FromSeconds(30);
 
@@ -106,6 +108,18 @@ public sealed class MySql8Server
 
     private static async Task<Lookup> FindAsync(string image)
     {
+        // .ci/server/mysql8/my.cnf (statement logging and the settings the local servers share), read at the
+        // container's start from the image's include directory.
+        byte[] configuration;
+        try
+        {
+            configuration = await File.ReadAllBytesAsync(ServerConfiguration.FileOrIgnore("mysql8/my.cnf")).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            return Lookup.Failed($".ci/server/mysql8/my.cnf could not be read ({ex.Message})");
+        }
+
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         MySqlContainer container;
         try
@@ -117,6 +131,7 @@ public sealed class MySql8Server
                     .WithDatabase(DatabaseName)
                     .WithUsername("root")
                     .WithPassword(password)
+                    .WithResourceMapping(configuration, ConfigurationPath)
                     .Build()).WaitAsync(DockerLookupTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)

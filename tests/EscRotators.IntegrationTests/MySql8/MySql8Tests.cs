@@ -32,9 +32,7 @@ public sealed class MySql8Tests
     public async Task Form_A_rotates_and_the_first_login_with_the_new_password_is_a_caching_sha2_full_authentication_over_TLS()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        var (user1, user2, manager) = await RotationScenario.TwoUsersAsync(db);
         Assert.That(await db.PluginOfAsync(user1.Name), Is.EqualTo(MySql8TestDatabase.DefaultPlugin), "rotated users are on the server's default plugin");
 
         // Fill the server's cache with the old password: ALTER USER must empty it, and the next login authenticate in full.
@@ -62,8 +60,7 @@ public sealed class MySql8Tests
     public async Task Form_A_through_the_bootstrap_process_logs_in_over_TLS_with_caching_sha2()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
 
         var result = await BootstrapProcess.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
@@ -83,9 +80,7 @@ public sealed class MySql8Tests
     public async Task Form_B_alternates_the_two_users_and_both_logins_keep_working()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        var (user1, user2, manager) = await RotationScenario.TwoUsersAsync(db);
 
         JsonNode? state = null;
         string[] expected = [user1.Name, user2.Name, user1.Name];
@@ -125,8 +120,7 @@ public sealed class MySql8Tests
     public async Task With_tls_disabled_a_verification_login_that_needs_caching_sha2_full_authentication_is_a_400_saying_to_enable_TLS()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
 
         // A TLS login caches the managing user's password, so its plaintext login takes the fast path and the
         // rotation gets as far as the verification login, which (cache emptied by ALTER USER) needs full authentication.
@@ -156,8 +150,7 @@ public sealed class MySql8Tests
     public async Task With_tls_disabled_and_nothing_cached_the_managing_users_login_gets_the_same_advice_and_nothing_changes()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
 
         var result = await InProcessRotator.RunAsync(
@@ -180,9 +173,7 @@ public sealed class MySql8Tests
     public async Task The_general_log_never_holds_a_password_because_MySQL_rewrites_IDENTIFIED_BY()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        var (user1, user2, manager) = await RotationScenario.TwoUsersAsync(db);
         var hostilePassword = Secrets.Hostile();
         var marker = Secrets.UniqueName("_marker");
 
