@@ -147,7 +147,11 @@ summarize() {
         elif ((n == 0)); then
             ok=0
             fl=$((fl + 1))
-            notes+="${notes:+; }exited $rc without producing results (crash?): counted as 1 failure"
+            if [[ $name == deploy ]]; then
+                notes+="${notes:+; }scripts/test-deploy.sh exited $rc without a last line \"N passed, N failed\": counted as 1 failure"
+            else
+                notes+="${notes:+; }dotnet test exited $rc without producing a .trx (crash?): counted as 1 failure"
+            fi
         elif ((rc != 0)); then
             ok=0
             if ((fl == 0)); then
