@@ -79,7 +79,7 @@ public sealed class LoggingTests
         var logPath = db.StatementLog;
         if (logPath is null || !File.Exists(logPath))
         {
-            TestEnvironment.Unavailable($"the {engine} server's statement log is not known (ESC_TEST_PG_LOG / ESC_TEST_MYSQL_GENERAL_LOG)");
+            TestEnvironment.NotConfigured($"the {engine} server's statement log is not known (ESC_TEST_PG_LOG / ESC_TEST_MYSQL_GENERAL_LOG)");
         }
 
         var (user1, user2, manager) = await RotationScenario.TwoUsersAsync(db);

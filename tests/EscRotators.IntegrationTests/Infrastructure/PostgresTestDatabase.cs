@@ -83,7 +83,7 @@ public sealed class PostgresTestDatabase : ITestDatabase
             exists.Parameters.Add(new NpgsqlParameter { Value = group });
             if ((long)(await exists.ExecuteScalarAsync().ConfigureAwait(false))! == 0)
             {
-                TestEnvironment.Unavailable($"the PostgreSQL server has no group role {group} (and no pg_hba.conf line for it)");
+                TestEnvironment.NotConfigured($"the PostgreSQL server has no group role {group} (and so no pg_hba.conf line for it)");
             }
         }
 

@@ -18,9 +18,8 @@ internal static class ServerConfiguration
         var path = Root.Value is { } root ? System.IO.Path.Combine(root, relativePath) : null;
         if (path is null || !File.Exists(path))
         {
-            Assert.Ignore(
-                $"the server configuration file .ci/server/{relativePath} is not reachable from {AppContext.BaseDirectory} " +
-                "(set ESC_TEST_SERVER_CONFIG to the repository's .ci/server directory)");
+            TestEnvironment.NotConfigured(
+                $".ci/server/{relativePath} is not reachable from {AppContext.BaseDirectory} (set ESC_TEST_SERVER_CONFIG to the repository's .ci/server directory)");
         }
 
         return path;

@@ -14,14 +14,14 @@ internal static class TlsMaterial
     /// <summary>
     /// Ignores the test unless <paramref name="db"/> runs TLS with a certificate from ESC_TEST_TLS_CA. A server
     /// without TLS is a configuration the suite supports (scripts/test.sh notes it), not a missing server, so
-    /// this is a skip even under ESC_TEST_REQUIRE_SERVERS=1.
+    /// this is a skip with the reason even under ESC_TEST_REQUIRE_SERVERS=1.
     /// </summary>
     public static void Require(ITestDatabase db)
     {
         ArgumentNullException.ThrowIfNull(db);
         if (!db.Tls || TestEnvironment.Get("ESC_TEST_TLS_CA") is null || TestEnvironment.Get("ESC_TEST_TLS_WRONG_CA") is null)
         {
-            Assert.Ignore(
+            TestEnvironment.NotConfigured(
                 $"the {db.Engine} server has no TLS certificate from ESC_TEST_TLS_CA (needs ESC_TEST_*_TLS=1, ESC_TEST_TLS_CA and ESC_TEST_TLS_WRONG_CA)");
         }
     }
