@@ -42,7 +42,7 @@ DEBIAN_PG_MAJOR=15
 START_TIMEOUT=${ESC_SERVERS_START_TIMEOUT:-60}
 
 usage() {
-    sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 

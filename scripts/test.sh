@@ -3,8 +3,9 @@
 #
 #   scripts/test.sh [--postgres-versions "15 13 18"] [--quick] [extra dotnet test args...]
 #
-# 1. Ensures prerequisites (Debian packages via scripts/servers.sh; the .NET SDK
-#    must already be on PATH).
+# 1. Ensures prerequisites (Debian packages via scripts/servers.sh, python3 for
+#    reading the .trx results; the .NET SDK must already be on PATH, at the
+#    version global.json pins).
 # 2. Starts PostgreSQL 15 (Debian) + MariaDB (scripts/servers.sh, run dir
 #    <repo>/.run/test-servers) while building the solution once (Release).
 # 3. Run "postgres 15 + mariadb": every test project of the solution
@@ -55,7 +56,7 @@ while (($# > 0)); do
         --postgres-versions | --postgres-version) PG_VERSIONS=${2-}; shift 2 || shift ;;
         --postgres-versions=* | --postgres-version=*) PG_VERSIONS=${1#*=}; shift ;;
         --quick) QUICK=1; shift ;;
-        -h | --help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         --) shift; EXTRA_ARGS+=("$@"); break ;;
         *) EXTRA_ARGS+=("$1"); shift ;;
     esac
