@@ -26,6 +26,16 @@ export function checkRotatorZip(zipPath: string): void {
     }
 }
 
+/** Fails before any resource is declared when the zip or a file to add to it is missing. */
+export function checkCodeInputs(zipPath: string, extraFiles: ExtraFile[]): void {
+    checkRotatorZip(zipPath);
+    for (const extra of extraFiles) {
+        if (!fs.existsSync(extra.sourcePath)) {
+            throw new ConfigurationError(`${extra.sourcePath} does not exist (it was to be shipped as ${extra.name} next to bootstrap)`);
+        }
+    }
+}
+
 /**
  * Returns the path of the zip to deploy: the original when there are no extra files, otherwise a new zip in
  * `outDir` named after its content hash.

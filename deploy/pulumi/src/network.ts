@@ -22,7 +22,8 @@ export function engineForRdsEngine(rdsEngine: string): Engine | undefined {
     return undefined;
 }
 
-function checkEngine(configured: Engine, rdsEngine: string, what: string): void {
+/** Fails when the configured engine cannot speak to what RDS reports the database runs. */
+export function checkEngine(configured: Engine, rdsEngine: string, what: string): void {
     const expected = engineForRdsEngine(rdsEngine);
     if (expected !== configured) {
         throw new Error(`engine is ${configured} but ${what} runs ${rdsEngine}: set engine to ${expected ?? "mysql or postgres"} (or point at the right database)`);

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiservice from "@pulumi/pulumiservice";
-import { caBundleFileName, ExtraFile, jwksFileName, lambdaTaskRoot, packageCode } from "./code";
+import { caBundleFileName, checkCodeInputs, ExtraFile, jwksFileName, lambdaTaskRoot, packageCode } from "./code";
 import { connectorRotatorYaml, DatabaseInput, externalRotatorYaml, managingCredsYaml } from "./escYaml";
 import {
     escDefaultSubject,
@@ -39,7 +39,44 @@ export interface RotatorDeployment {
 /** Tag that marks an OIDC provider as created (and therefore owned) by a stack of this program. */
 export const oidcOwnerTag = "esc-rotators:owner";
 
+/** Files shipped next to `bootstrap`: the CA bundle and the adapter's JWKS, when configured. */
+function extraFilesFor(settings: Settings): ExtraFile[] {
+    const files: ExtraFile[] = [];
+    if (settings.caBundlePath !== undefined) {
+        files.push({ name: caBundleFileName, sourcePath: settings.caBundlePath });
+    }
+    if (settings.adapter?.jwksPath !== undefined) {
+        files.push({ name: jwksFileName, sourcePath: settings.adapter.jwksPath });
+    }
+    return files;
+}
+
+/**
+ * What to do with an OIDC provider that already exists for the issuer: keep declaring it when this stack
+ * created it (so an update does not delete it), otherwise reuse it if it admits every audience.
+ */
+export function chooseOidcProvider(
+    existing: { clientIdLists: string[]; tags?: Record<string, string> },
+    audiences: string[],
+    stackId: string,
+    issuerUrl: string,
+): "own" | "reuse" {
+    if (existing.tags?.[oidcOwnerTag] === stackId) {
+        return "own";
+    }
+    const missing = audiences.filter(a => !existing.clientIdLists.includes(a));
+    if (missing.length > 0) {
+        throw new Error(
+            `the OIDC provider for ${issuerUrl} exists in this account but does not list the audience ${missing.join(", ")}; add it to the provider's audiences (client IDs)`);
+    }
+    return "reuse";
+}
+
 export function deployRotator(settings: Settings, secrets: Secrets, projectDir: string): RotatorDeployment {
+    // Missing files stop the program here, before any resource is declared.
+    const extraFiles = extraFilesFor(settings);
+    checkCodeInputs(settings.rotatorZip, extraFiles);
+
     const prefix = settings.namePrefix;
     const resources: pulumi.Resource[] = [];
     const track = <T extends pulumi.Resource>(r: T): T => {
@@ -112,15 +149,12 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
         codeSigningConfigArn = codeSigning.arn;
     }
 
-    const extraFiles: ExtraFile[] = [];
     const variables: Record<string, pulumi.Input<string>> = { ESC_ROTATOR_TLS_MODE: settings.tlsMode };
     if (settings.caBundlePath !== undefined) {
-        extraFiles.push({ name: caBundleFileName, sourcePath: settings.caBundlePath });
         variables.ESC_ROTATOR_CA_BUNDLE = `${lambdaTaskRoot}/${caBundleFileName}`;
     }
     if (settings.adapter !== undefined) {
         if (settings.adapter.jwksPath !== undefined) {
-            extraFiles.push({ name: jwksFileName, sourcePath: settings.adapter.jwksPath });
             variables.ESC_ROTATOR_JWKS_FILE = `${lambdaTaskRoot}/${jwksFileName}`;
         }
         if (settings.adapter.url !== undefined) {
@@ -167,17 +201,9 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
     const audiences = [...new Set(environments.map(e => oidcAudience(settings.organization, e)))];
     const providerArn = pulumi.output(
         aws.iam.getOpenIdConnectProvider({ url: issuerUrl }).then(
-            existing => {
-                if (existing.tags?.[oidcOwnerTag] === stackId) {
-                    return createOidcProvider().arn;
-                }
-                const missing = audiences.filter(a => !existing.clientIdLists.includes(a));
-                if (missing.length > 0) {
-                    throw new Error(
-                        `the OIDC provider for ${issuerUrl} exists in this account but does not list the audience ${missing.join(", ")}; add it to the provider's audiences (client IDs)`);
-                }
-                return pulumi.output(existing.arn);
-            },
+            existing => chooseOidcProvider(existing, audiences, stackId, issuerUrl) === "own"
+                ? createOidcProvider().arn
+                : pulumi.output(existing.arn),
             () => createOidcProvider().arn,
         ));
     function createOidcProvider(): aws.iam.OpenIdConnectProvider {

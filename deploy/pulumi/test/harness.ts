@@ -133,8 +133,18 @@ export async function makeRotatorZip(dir: string): Promise<string> {
     return file;
 }
 
+const createdDirs: string[] = [];
+process.on("exit", () => {
+    for (const dir of createdDirs) {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+/** A fresh directory, removed when the test process exits. */
 export function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "esc-rotators-deploy-test-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esc-rotators-deploy-test-"));
+    createdDirs.push(dir);
+    return dir;
 }
 
 /** The configuration of a typical stack; tests override keys. */
