@@ -6,7 +6,7 @@ import { readSettings } from "./src/settings";
 
 const config = new pulumi.Config();
 const settings = readSettings(
-    { get: key => (key === "managingPassword" ? undefined : config.get(key)) },
+    { get: key => config.get(key) },
     config.get("organization") ?? pulumi.getOrganization(),
     __dirname);
 const deployment = deployRotator(settings, { managingPassword: config.getSecret("managingPassword") }, __dirname);
