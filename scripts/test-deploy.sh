@@ -71,9 +71,11 @@ fi
 
 esc_log "compiling the tests"
 rm -rf build
-if ! npm run --silent build:test </dev/null >&2; then
-    setup_failed "the tests did not compile"
+# tsc still emits JavaScript on type errors (already counted above), so the tests run whenever they exist.
+if ! npm run --silent build:test </dev/null >/dev/null 2>&1; then
+    esc_warn "compiling the tests reported errors (see tsc --noEmit above)"
 fi
+compgen -G "build/test/*.test.js" >/dev/null || setup_failed "the tests did not compile"
 
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
