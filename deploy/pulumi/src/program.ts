@@ -39,6 +39,14 @@ export interface RotatorDeployment {
 /** Tag that marks an OIDC provider as created (and therefore owned) by a stack of this program. */
 export const oidcOwnerTag = "esc-rotators:owner";
 
+/**
+ * ESC writes rotation state into the rotator environment and users fill in the managing password; unless told
+ * otherwise, later updates leave the definitions alone so neither is overwritten.
+ */
+export function environmentResourceOptions(provider: pulumi.ProviderResource, updateYaml: boolean): pulumi.CustomResourceOptions {
+    return { provider, deleteBeforeReplace: true, ignoreChanges: updateYaml ? [] : ["yaml"] };
+}
+
 /** Files shipped next to `bootstrap`: the CA bundle and the adapter's JWKS, when configured. */
 function extraFilesFor(settings: Settings): ExtraFile[] {
     const files: ExtraFile[] = [];
@@ -263,13 +271,7 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
     }
 
     const servicesProvider = track(new pulumiservice.Provider(`${prefix}-pulumi-cloud`, { apiUrl: settings.backendUrl }));
-    // ESC writes rotation state into the rotator environment and users fill in the managing password; unless
-    // told otherwise, later updates leave the definitions alone so neither is overwritten.
-    const environmentOptions: pulumi.CustomResourceOptions = {
-        provider: servicesProvider,
-        deleteBeforeReplace: true,
-        ignoreChanges: settings.updateEnvironmentYaml ? [] : ["yaml"],
-    };
+    const environmentOptions = environmentResourceOptions(servicesProvider, settings.updateEnvironmentYaml);
 
     const managingYaml = pulumi.all([invocationRole.arn, secrets.managingPassword]).apply(([roleArn, password]) =>
         managingCredsYaml({ managingUsername: settings.managingUsername, managingPassword: password, roleArn }));

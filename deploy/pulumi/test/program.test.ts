@@ -5,7 +5,9 @@ import * as path from "path";
 import { before, describe, test } from "node:test";
 import JSZip from "jszip";
 import { parse } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 import { managingPasswordPlaceholder } from "../src/escYaml";
+import { environmentResourceOptions } from "../src/program";
 import {
     assetText,
     baseConfig,
@@ -370,6 +372,15 @@ describe("options", () => {
         const run = await runProgram({ ...baseConfig(zip), managingCredsEnvironmentName: "db-admin/orders-creds" });
         const yaml = await environmentYaml(run, "orders");
         assert.equal(yaml.values.dbRotator["fn::rotate::postgres"].inputs.database.managingUser, '${environments["db-admin"]["orders-creds"].managingUser}');
+    });
+});
+
+describe("environment definitions after creation", () => {
+    test("are left alone by default, so the typed password and ESC's rotation state survive updates", () => {
+        const provider = {} as pulumi.ProviderResource;
+        assert.deepEqual(environmentResourceOptions(provider, false).ignoreChanges, ["yaml"]);
+        assert.deepEqual(environmentResourceOptions(provider, true).ignoreChanges, []);
+        assert.equal(environmentResourceOptions(provider, false).provider, provider);
     });
 });
 

@@ -4,7 +4,7 @@ import * as path from "path";
 import { describe, test } from "node:test";
 import { ConfigurationError, readSettings } from "../src/settings";
 
-const projectDir = "/work/project/deploy/pulumi";
+const projectDir = "/srv/esc-rotators/deploy/pulumi";
 
 function base(): Record<string, string | undefined> {
     return {
