@@ -170,9 +170,10 @@ export async function runProgram(
     config: Record<string, string | undefined>,
     account: FakeAccount = {},
     managingPassword?: string,
+    preview = false,
 ): Promise<ProgramRun> {
     const mocks = new RecordingMocks(account);
-    await pulumi.runtime.setMocks(mocks, project, stack, false, organization);
+    await pulumi.runtime.setMocks(mocks, project, stack, preview, organization);
     const projectDir = tempDir();
     const settings = readSettings({ get: key => config[key] }, organization, projectDir);
     const deployment = deployRotator(

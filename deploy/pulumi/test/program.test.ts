@@ -375,6 +375,15 @@ describe("options", () => {
     });
 });
 
+describe("preview", () => {
+    test("a preview declares the same resources as an update", async () => {
+        const config = { ...baseConfig(zip), adapter: "true", adapterJwksEgress: "true", rotationSchedule: "0 3 * * 1" };
+        const preview = await runProgram(config, {}, undefined, true);
+        const update = await runProgram(config);
+        assert.deepEqual(typeCounts(preview.mocks), typeCounts(update.mocks));
+    });
+});
+
 describe("environment definitions after creation", () => {
     test("are left alone by default, so the typed password and ESC's rotation state survive updates", () => {
         const provider = {} as pulumi.ProviderResource;
