@@ -1,0 +1,326 @@
+// Declares every resource: the rotator Lambda in the database's VPC, its network and roles, the role Pulumi
+// Cloud assumes to invoke it, and the ESC environments that drive the rotation.
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as pulumiservice from "@pulumi/pulumiservice";
+import { caBundleFileName, checkCodeInputs, ExtraFile, jwksFileName, lambdaTaskRoot, packageCode } from "./code";
+import { connectorRotatorYaml, DatabaseInput, externalRotatorYaml, managingCredsYaml } from "./escYaml";
+import {
+    escDefaultSubject,
+    executionPermissions,
+    invocationPermissions,
+    invocationTrustPolicy,
+    lambdaAssumeRolePolicy,
+    oidcAudience,
+    oidcIssuerUrl,
+} from "./policies";
+import { resolveNetwork } from "./network";
+import { formatEnvironmentName, Settings } from "./settings";
+
+export interface Secrets {
+    /** The managing user's password, when given as secret stack configuration. */
+    managingPassword?: pulumi.Output<string>;
+}
+
+export interface RotatorDeployment {
+    functionArn: pulumi.Output<string>;
+    invocationRoleArn: pulumi.Output<string>;
+    managingCredsEnvironment: string;
+    rotatedSecretsEnvironment: string;
+    rotateCommand: string;
+    dbHost: pulumi.Output<string>;
+    dbPort: pulumi.Output<number>;
+    adapterUrl?: pulumi.Output<string>;
+    /** Every resource this program declared, for tests and `dependsOn`. */
+    resources: pulumi.Resource[];
+}
+
+/** Tag that marks an OIDC provider as created (and therefore owned) by a stack of this program. */
+export const oidcOwnerTag = "esc-rotators:owner";
+
+/**
+ * ESC writes rotation state into the rotator environment and users fill in the managing password; unless told
+ * otherwise, later updates leave the definitions alone so neither is overwritten.
+ */
+export function environmentResourceOptions(provider: pulumi.ProviderResource, updateYaml: boolean): pulumi.CustomResourceOptions {
+    return { provider, deleteBeforeReplace: true, ignoreChanges: updateYaml ? [] : ["yaml"] };
+}
+
+/** Files shipped next to `bootstrap`: the CA bundle and the adapter's JWKS, when configured. */
+function extraFilesFor(settings: Settings): ExtraFile[] {
+    const files: ExtraFile[] = [];
+    if (settings.caBundlePath !== undefined) {
+        files.push({ name: caBundleFileName, sourcePath: settings.caBundlePath });
+    }
+    if (settings.adapter?.jwksPath !== undefined) {
+        files.push({ name: jwksFileName, sourcePath: settings.adapter.jwksPath });
+    }
+    return files;
+}
+
+/**
+ * What to do with an OIDC provider that already exists for the issuer: keep declaring it when this stack
+ * created it (so an update does not delete it), otherwise reuse it if it admits every audience.
+ */
+export function chooseOidcProvider(
+    existing: { clientIdLists: string[]; tags?: Record<string, string> },
+    audiences: string[],
+    stackId: string,
+    issuerUrl: string,
+): "own" | "reuse" {
+    if (existing.tags?.[oidcOwnerTag] === stackId) {
+        return "own";
+    }
+    const missing = audiences.filter(a => !existing.clientIdLists.includes(a));
+    if (missing.length > 0) {
+        throw new Error(
+            `the OIDC provider for ${issuerUrl} exists in this account but does not list the audience ${missing.join(", ")}; add it to the provider's audiences (client IDs)`);
+    }
+    return "reuse";
+}
+
+export function deployRotator(settings: Settings, secrets: Secrets, projectDir: string): RotatorDeployment {
+    // Missing files stop the program here, before any resource is declared.
+    const extraFiles = extraFilesFor(settings);
+    checkCodeInputs(settings.rotatorZip, extraFiles);
+
+    const prefix = settings.namePrefix;
+    const resources: pulumi.Resource[] = [];
+    const track = <T extends pulumi.Resource>(r: T): T => {
+        resources.push(r);
+        return r;
+    };
+    const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
+    const tags = { "esc-rotators:stack": stackId };
+
+    const network = resolveNetwork(settings);
+
+    // The function's security group: its only egress is the database port on the database's security group
+    // (plus HTTPS when the adapter fetches its signing keys itself). Security groups created through the AWS
+    // provider lose the default allow-all egress rule, and no inline rules are declared here.
+    const lambdaSecurityGroup = track(new aws.ec2.SecurityGroup(`${prefix}-sg`, {
+        vpcId: network.vpcId,
+        description: "ESC rotator Lambda: egress to the database port only",
+        revokeRulesOnDelete: true,
+        tags,
+    }));
+    track(new aws.vpc.SecurityGroupEgressRule(`${prefix}-to-db`, {
+        securityGroupId: lambdaSecurityGroup.id,
+        description: "Rotator to database",
+        ipProtocol: "tcp",
+        fromPort: network.port,
+        toPort: network.port,
+        referencedSecurityGroupId: network.dbSecurityGroupId,
+    }));
+    track(new aws.vpc.SecurityGroupIngressRule(`${prefix}-db-from-rotator`, {
+        securityGroupId: network.dbSecurityGroupId,
+        description: "Database from the ESC rotator Lambda",
+        ipProtocol: "tcp",
+        fromPort: network.port,
+        toPort: network.port,
+        referencedSecurityGroupId: lambdaSecurityGroup.id,
+    }));
+    if (settings.adapter?.jwksEgress) {
+        track(new aws.vpc.SecurityGroupEgressRule(`${prefix}-to-jwks`, {
+            securityGroupId: lambdaSecurityGroup.id,
+            description: "Rotator adapter to the OIDC signing keys (HTTPS)",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: "0.0.0.0/0",
+        }));
+    }
+
+    const logGroup = track(new aws.cloudwatch.LogGroup(`${prefix}-logs`, {
+        name: `/esc-rotators/${stackId}`,
+        retentionInDays: settings.logRetentionDays,
+        tags,
+    }));
+    const executionRole = track(new aws.iam.Role(`${prefix}-exec`, {
+        description: "ESC rotator Lambda execution role: own logs and VPC interfaces only",
+        assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
+        tags,
+    }));
+    const executionPolicy = track(new aws.iam.RolePolicy(`${prefix}-exec`, {
+        role: executionRole.id,
+        policy: logGroup.arn.apply(arn => JSON.stringify(executionPermissions(arn))),
+    }));
+
+    let codeSigningConfigArn: pulumi.Output<string> | undefined;
+    if (settings.signingProfileVersionArn !== undefined) {
+        const codeSigning = track(new aws.lambda.CodeSigningConfig(`${prefix}-signing`, {
+            description: "Only code signed by the configured AWS Signer profile may be deployed",
+            allowedPublishers: { signingProfileVersionArns: [settings.signingProfileVersionArn] },
+            policies: { untrustedArtifactOnDeployment: "Enforce" },
+        }));
+        codeSigningConfigArn = codeSigning.arn;
+    }
+
+    const variables: Record<string, pulumi.Input<string>> = { ESC_ROTATOR_TLS_MODE: settings.tlsMode };
+    if (settings.caBundlePath !== undefined) {
+        variables.ESC_ROTATOR_CA_BUNDLE = `${lambdaTaskRoot}/${caBundleFileName}`;
+    }
+    if (settings.adapter !== undefined) {
+        if (settings.adapter.jwksPath !== undefined) {
+            variables.ESC_ROTATOR_JWKS_FILE = `${lambdaTaskRoot}/${jwksFileName}`;
+        }
+        if (settings.adapter.url !== undefined) {
+            variables.ESC_ROTATOR_AUDIENCE = settings.adapter.url;
+        }
+        // Only the rotator environment this program writes may call the adapter.
+        variables.ESC_ROTATOR_ALLOWED_SUBJECTS = escDefaultSubject(settings.organization, settings.rotatedSecretsEnvironment);
+        if (settings.backendUrl !== "https://api.pulumi.com") {
+            variables.ESC_ROTATOR_ISSUERS = `${settings.backendUrl},${oidcIssuerUrl(settings.backendUrl)}`;
+            if (settings.adapter.jwksPath === undefined) {
+                variables.ESC_ROTATOR_JWKS_URL = `${oidcIssuerUrl(settings.backendUrl)}/.well-known/jwks`;
+            }
+        }
+    }
+    const codePath = packageCode(settings.rotatorZip, extraFiles, path.join(projectDir, ".build"));
+
+    const fn = track(new aws.lambda.Function(`${prefix}`, {
+        description: "Pulumi ESC database credential rotator (EscRotators)",
+        runtime: "provided.al2023",
+        handler: "bootstrap",
+        architectures: [settings.architecture],
+        code: codePath.then(p => new pulumi.asset.FileArchive(p)),
+        codeSigningConfigArn,
+        role: executionRole.arn,
+        timeout: settings.timeoutSeconds,
+        memorySize: settings.memorySizeMb,
+        vpcConfig: {
+            subnetIds: network.subnetIds,
+            securityGroupIds: [lambdaSecurityGroup.id],
+        },
+        loggingConfig: {
+            logFormat: "JSON",
+            logGroup: logGroup.name,
+            applicationLogLevel: "INFO",
+            systemLogLevel: "WARN",
+        },
+        environment: { variables },
+        tags,
+    }, { dependsOn: [executionPolicy, logGroup] }));
+
+    // Pulumi Cloud's OIDC provider: reuse one that exists in the account unless this program created it.
+    const issuerUrl = oidcIssuerUrl(settings.backendUrl);
+    const environments = [settings.managingCredsEnvironment, settings.rotatedSecretsEnvironment];
+    const audiences = [...new Set(environments.map(e => oidcAudience(settings.organization, e)))];
+    const providerArn = pulumi.output(
+        aws.iam.getOpenIdConnectProvider({ url: issuerUrl }).then(
+            existing => chooseOidcProvider(existing, audiences, stackId, issuerUrl) === "own"
+                ? createOidcProvider().arn
+                : pulumi.output(existing.arn),
+            () => createOidcProvider().arn,
+        ));
+    function createOidcProvider(): aws.iam.OpenIdConnectProvider {
+        // Retained on delete: other stacks in the account may have started to rely on it.
+        return track(new aws.iam.OpenIdConnectProvider(`${prefix}-oidc`, {
+            url: issuerUrl,
+            clientIdLists: audiences,
+            tags: { ...tags, [oidcOwnerTag]: stackId },
+        }, { retainOnDelete: true }));
+    }
+
+    const invocationRole = track(new aws.iam.Role(`${prefix}-invoke`, {
+        description: `Pulumi ESC (${environments.map(formatEnvironmentName).join(", ")}) invokes the rotator Lambda`,
+        assumeRolePolicy: providerArn.apply(arn => JSON.stringify(
+            invocationTrustPolicy(arn, settings.backendUrl, settings.organization, environments))),
+        maxSessionDuration: 3600,
+        tags,
+    }));
+    track(new aws.iam.RolePolicy(`${prefix}-invoke`, {
+        role: invocationRole.id,
+        policy: fn.arn.apply(arn => JSON.stringify(invocationPermissions(arn))),
+    }));
+
+    let adapterUrl: pulumi.Output<string> | undefined;
+    if (settings.adapter !== undefined) {
+        // The URL is created after the function, so the function cannot be given its own URL in the same
+        // update: the first `pulumi up` prints it, `pulumi config set adapterUrl <url>` and a second
+        // `pulumi up` put it into ESC_ROTATOR_AUDIENCE. Until then the adapter answers no request.
+        const url = track(new aws.lambda.FunctionUrl(`${prefix}-url`, {
+            functionName: fn.name,
+            authorizationType: "NONE",
+            invokeMode: "BUFFERED",
+        }));
+        // A public function URL needs both statements in the function's resource policy.
+        track(new aws.lambda.Permission(`${prefix}-url-invoke-url`, {
+            function: fn.name,
+            action: "lambda:InvokeFunctionUrl",
+            principal: "*",
+            functionUrlAuthType: "NONE",
+        }));
+        track(new aws.lambda.Permission(`${prefix}-url-invoke`, {
+            function: fn.name,
+            action: "lambda:InvokeFunction",
+            principal: "*",
+            invokedViaFunctionUrl: true,
+        }));
+        const configured = settings.adapter.url;
+        adapterUrl = url.functionUrl.apply(actual => {
+            if (configured !== undefined && configured !== actual) {
+                throw new Error(`adapterUrl is ${configured} but this stack's function URL is ${actual}: run \`pulumi config set adapterUrl ${actual}\` and \`pulumi up\` again`);
+            }
+            if (configured === undefined) {
+                pulumi.log.warn(`The adapter is not yet configured with its own URL. Run \`pulumi config set adapterUrl ${actual}\` and \`pulumi up\` once more.`);
+            }
+            return actual;
+        });
+    }
+
+    const servicesProvider = track(new pulumiservice.Provider(`${prefix}-pulumi-cloud`, { apiUrl: settings.backendUrl }));
+    const environmentOptions = environmentResourceOptions(servicesProvider, settings.updateEnvironmentYaml);
+
+    const managingYaml = pulumi.all([invocationRole.arn, secrets.managingPassword]).apply(([roleArn, password]) =>
+        managingCredsYaml({ managingUsername: settings.managingUsername, managingPassword: password, roleArn }));
+    const managingEnvironment = track(new pulumiservice.Environment(`${prefix}-managing-creds`, {
+        organization: settings.organization,
+        project: settings.managingCredsEnvironment.project,
+        name: settings.managingCredsEnvironment.name,
+        yaml: (secrets.managingPassword !== undefined ? pulumi.secret(managingYaml) : managingYaml)
+            .apply(text => new pulumi.asset.StringAsset(text)),
+    }, environmentOptions));
+
+    const database = (host: string, port: number): DatabaseInput => ({
+        engine: settings.engine,
+        host,
+        port,
+        dbName: settings.dbName,
+        rotateUsers: settings.rotateUsers,
+    });
+    const rotatorYaml = adapterUrl !== undefined
+        ? pulumi.all([network.host, network.port, adapterUrl]).apply(([host, port, url]) =>
+            externalRotatorYaml(database(host, port), settings.managingCredsEnvironment, url))
+        : pulumi.all([network.host, network.port, fn.arn]).apply(([host, port, arn]) =>
+            connectorRotatorYaml(database(host, port), settings.managingCredsEnvironment, arn));
+    const rotatorEnvironment = track(new pulumiservice.Environment(`${prefix}-rotator`, {
+        organization: settings.organization,
+        project: settings.rotatedSecretsEnvironment.project,
+        name: settings.rotatedSecretsEnvironment.name,
+        yaml: rotatorYaml.apply(text => new pulumi.asset.StringAsset(text)),
+    }, { ...environmentOptions, dependsOn: [managingEnvironment] }));
+
+    if (settings.rotationSchedule !== undefined) {
+        track(new pulumiservice.EnvironmentRotationSchedule(`${prefix}-schedule`, {
+            organization: settings.organization,
+            project: settings.rotatedSecretsEnvironment.project,
+            environment: settings.rotatedSecretsEnvironment.name,
+            scheduleCron: settings.rotationSchedule,
+        }, { provider: servicesProvider, dependsOn: [rotatorEnvironment] }));
+    }
+
+    const rotatedName = formatEnvironmentName(settings.rotatedSecretsEnvironment);
+    return {
+        functionArn: fn.arn,
+        invocationRoleArn: invocationRole.arn,
+        managingCredsEnvironment: formatEnvironmentName(settings.managingCredsEnvironment),
+        rotatedSecretsEnvironment: rotatedName,
+        rotateCommand: `pulumi env rotate ${settings.organization}/${rotatedName}`,
+        dbHost: network.host,
+        dbPort: network.port,
+        adapterUrl,
+        resources,
+    };
+}

@@ -1,0 +1,226 @@
+// Runs the program under Pulumi's mocks: every registered resource and every data-source call is recorded,
+// data sources answer with a fake VPC, RDS cluster and instance.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import JSZip from "jszip";
+import { deployRotator, RotatorDeployment } from "../src/program";
+import { readSettings } from "../src/settings";
+
+export const organization = "acme";
+export const project = "esc-rotators";
+export const stack = "dev";
+export const account = "123456789012";
+export const functionUrl = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-west-2.on.aws/";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    provider?: string;
+}
+
+export interface RecordedCall {
+    token: string;
+    inputs: Record<string, any>;
+}
+
+export interface FakeAccount {
+    clusterEngine?: string;
+    instanceEngine?: string;
+    /** An OIDC provider that already exists for the issuer URL, or undefined for none. */
+    existingOidcProvider?: { arn: string; clientIdLists: string[]; tags?: Record<string, string> };
+}
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    readonly calls: RecordedCall[] = [];
+
+    constructor(private readonly account: FakeAccount = {}) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const state: Record<string, any> = { ...args.inputs };
+        switch (args.type) {
+            case "aws:lambda/function:Function":
+                state.name = `${args.name}-fn`;
+                state.arn = `arn:aws:lambda:us-west-2:${account}:function:${args.name}-fn`;
+                break;
+            case "aws:lambda/functionUrl:FunctionUrl":
+                state.functionUrl = functionUrl;
+                break;
+            case "aws:iam/role:Role":
+                state.arn = `arn:aws:iam::${account}:role/${args.name}`;
+                break;
+            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+                state.arn = `arn:aws:iam::${account}:oidc-provider/created-by-stack`;
+                break;
+            case "aws:cloudwatch/logGroup:LogGroup":
+                state.arn = `arn:aws:logs:us-west-2:${account}:log-group:${args.inputs.name}`;
+                break;
+            case "aws:lambda/codeSigningConfig:CodeSigningConfig":
+                state.arn = `arn:aws:lambda:us-west-2:${account}:code-signing-config:csc-0123`;
+                break;
+        }
+        const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? "sg-0lambda" : `${args.name}-id`;
+        return { id, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        this.calls.push({ token: args.token, inputs: args.inputs });
+        switch (args.token) {
+            case "aws:rds/getCluster:getCluster":
+                return {
+                    clusterIdentifier: args.inputs.clusterIdentifier,
+                    engine: this.account.clusterEngine ?? "aurora-postgresql",
+                    endpoint: "orders.cluster-abc.us-west-2.rds.amazonaws.com",
+                    port: 5432,
+                    dbSubnetGroupName: "orders-subnets",
+                    vpcSecurityGroupIds: ["sg-0cluster", "sg-0other"],
+                    databaseName: "orders",
+                };
+            case "aws:rds/getInstance:getInstance":
+                return {
+                    dbInstanceIdentifier: args.inputs.dbInstanceIdentifier,
+                    engine: this.account.instanceEngine ?? "mysql",
+                    address: "billing.abc.us-west-2.rds.amazonaws.com",
+                    endpoint: "billing.abc.us-west-2.rds.amazonaws.com:3306",
+                    port: 3306,
+                    dbSubnetGroup: "billing-subnets",
+                    vpcSecurityGroups: ["sg-0instance"],
+                };
+            case "aws:rds/getSubnetGroup:getSubnetGroup":
+                return { name: args.inputs.name, subnetIds: [`subnet-0${args.inputs.name}a`, `subnet-0${args.inputs.name}b`], vpcId: "vpc-0rds" };
+            case "aws:ec2/getSubnet:getSubnet":
+                return { id: args.inputs.id, vpcId: "vpc-0selfmanaged" };
+            case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+                const existing = this.account.existingOidcProvider;
+                if (existing === undefined) {
+                    throw new Error("NoSuchEntity: OpenIDConnect provider not found");
+                }
+                return { ...existing, tags: existing.tags ?? {}, url: args.inputs.url, thumbprintLists: [] };
+            }
+            default:
+                throw new Error(`unexpected data-source call ${args.token}`);
+        }
+    }
+
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter(r => r.type === type);
+    }
+
+    one(type: string): RecordedResource {
+        const found = this.ofType(type);
+        if (found.length !== 1) {
+            throw new Error(`expected exactly one ${type}, found ${found.length}`);
+        }
+        return found[0];
+    }
+}
+
+/** The settled value of an output, or its error (`apply` callbacks never run for a failed output). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+/** A zip laid out as scripts/package.sh writes it: one executable `bootstrap` at the root. */
+export async function makeRotatorZip(dir: string): Promise<string> {
+    const zip = new JSZip();
+    zip.file("bootstrap", "#!/bin/sh\necho fake bootstrap\n", { unixPermissions: 0o755, date: new Date(Date.UTC(1980, 0, 1)) });
+    const file = path.join(dir, "bootstrap.zip");
+    fs.writeFileSync(file, await zip.generateAsync({ type: "nodebuffer", platform: "UNIX" }));
+    return file;
+}
+
+const createdDirs: string[] = [];
+process.on("exit", () => {
+    for (const dir of createdDirs) {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+/** A fresh directory, removed when the test process exits. */
+export function tempDir(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esc-rotators-deploy-test-"));
+    createdDirs.push(dir);
+    return dir;
+}
+
+/** The configuration of a typical stack; tests override keys. */
+export function baseConfig(zipPath: string): Record<string, string> {
+    return {
+        engine: "postgres",
+        rdsClusterIdentifier: "orders",
+        dbName: "orders",
+        rotatedSecretsEnvironmentName: "databases/orders",
+        rotateUsers: JSON.stringify({ username1: "app_blue", username2: "app_green" }),
+        rotatorZip: zipPath,
+    };
+}
+
+export interface ProgramRun {
+    mocks: RecordingMocks;
+    deployment: RotatorDeployment;
+    projectDir: string;
+}
+
+/** Declares the program with `config` and waits until every resource it declares is registered. */
+export async function runProgram(
+    config: Record<string, string | undefined>,
+    account: FakeAccount = {},
+    managingPassword?: string,
+    preview = false,
+): Promise<ProgramRun> {
+    const mocks = new RecordingMocks(account);
+    await pulumi.runtime.setMocks(mocks, project, stack, preview, organization);
+    const projectDir = tempDir();
+    const settings = readSettings({ get: key => config[key] }, organization, projectDir);
+    const deployment = deployRotator(
+        settings,
+        { managingPassword: managingPassword === undefined ? undefined : pulumi.secret(managingPassword) },
+        projectDir);
+    await settle(deployment);
+    return { mocks, deployment, projectDir };
+}
+
+async function settle(deployment: RotatorDeployment): Promise<void> {
+    await valueOf(deployment.functionArn);
+    await valueOf(deployment.invocationRoleArn);
+    if (deployment.adapterUrl !== undefined) {
+        await valueOf(deployment.adapterUrl);
+    }
+    // Resources may be declared late (the OIDC provider after its lookup); wait until the list stops growing.
+    let seen = -1;
+    while (seen !== deployment.resources.length) {
+        seen = deployment.resources.length;
+        await Promise.all(deployment.resources.map(r => valueOf(r.urn)));
+        await Promise.all(deployment.resources
+            .filter((r): r is pulumi.CustomResource => pulumi.CustomResource.isInstance(r))
+            .map(r => valueOf(r.id)));
+    }
+}
+
+const secretSignature = "4dabf18193072939515e22adb298388d";
+
+/** True when a recorded input arrived as a Pulumi secret. */
+export function isSecret(value: any): boolean {
+    return value !== null && typeof value === "object" && secretSignature in value;
+}
+
+/** A recorded input without its secret wrapper. */
+export function unwrapSecret(value: any): any {
+    return isSecret(value) ? value.value : value;
+}
+
+/** The text of a recorded StringAsset input (the mocks hand back deserialized assets). */
+export async function assetText(recorded: any): Promise<string> {
+    const value = unwrapSecret(recorded);
+    if (typeof value === "string") {
+        return value;
+    }
+    if (value && value.text !== undefined) {
+        return await value.text;
+    }
+    throw new Error(`not a string asset: ${JSON.stringify(value)}`);
+}
