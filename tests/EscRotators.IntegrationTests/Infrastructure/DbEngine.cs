@@ -1,8 +1,8 @@
 namespace EscRotators.IntegrationTests.Infrastructure;
 
-/// <summary>The two database families the rotator serves.</summary>
+/// <summary>The database servers the suite runs against: PostgreSQL and MariaDB (the rotator's <c>mysql</c> type).</summary>
 public enum DbEngine
 {
     Postgres,
-    MySql,
+    MariaDb,
 }

@@ -19,7 +19,7 @@ public sealed class MariaDbTestDatabase : ITestDatabase
         _server = server;
     }
 
-    public DbEngine Engine => DbEngine.MySql;
+    public DbEngine Engine => DbEngine.MariaDb;
 
     public string Type => "mysql";
 

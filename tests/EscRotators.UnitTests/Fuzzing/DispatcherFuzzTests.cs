@@ -4,6 +4,8 @@ using System.Text.Json;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
+using EscRotators.Rotation;
+using Microsoft.Extensions.Time.Testing;
 using EscRotators.UnitTests.Rotation;
 
 namespace EscRotators.UnitTests.Fuzzing;
@@ -33,7 +35,7 @@ public sealed class DispatcherFuzzTests
     {
         _log = new StringWriter();
         _dispatcher = new RotationDispatcher(
-            [new FakeEngine("mysql"), new FakeEngine("postgres")],
+            [new FakeEngine("mysql").Registration, new FakeEngine("postgres").Registration],
             new RotatorOptions(),
             new RotatorLogger(new LogSink(_log, LogFormat.Json, LogLevel.Debug)));
     }
@@ -79,11 +81,15 @@ public sealed class DispatcherFuzzTests
         }
     }
 
+    // A fixed clock: the fakes answer at once, so only the budget's arithmetic reads it.
+    private static InvocationBudget Budget() =>
+        new(DateTimeOffset.UnixEpoch.AddSeconds(3), new FakeTimeProvider(DateTimeOffset.UnixEpoch));
+
     private async Task<EscRotators.Protocol.RotationReply> AssertSafeReplyAsync(byte[] payload, string label)
     {
         var clock = Stopwatch.StartNew();
-        var bytes = await _dispatcher.HandleAsync(payload, "fuzz", DateTimeOffset.UtcNow.AddSeconds(3), CancellationToken.None);
-        var reply = await _dispatcher.DispatchAsync(payload, "fuzz", DateTimeOffset.UtcNow.AddSeconds(3), CancellationToken.None);
+        var bytes = await _dispatcher.RotateToJsonAsync(payload, "fuzz", Budget(), CancellationToken.None);
+        var reply = await _dispatcher.RotateAsync(payload, "fuzz", Budget(), CancellationToken.None);
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), label);
 
         using var json = JsonDocument.Parse(bytes);
