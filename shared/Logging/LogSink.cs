@@ -150,10 +150,10 @@ public sealed class LogSink
             return "null";
         }
 
-        var needsQuotes = text.Length == 0;
+        var needsQuotes = text.Length == 0 || PrintableText.NeedsEscaping(text);
         foreach (var c in text)
         {
-            if (char.IsWhiteSpace(c) || c is '"' or '\\' or '=' || !PrintableText.IsPrintable(c))
+            if (char.IsWhiteSpace(c) || c is '"' or '\\' or '=')
             {
                 needsQuotes = true;
                 break;

@@ -280,4 +280,94 @@ public sealed class RotationDispatcherTests
         Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
         Assert.That(_log.ToString(), Does.Not.Contain("new-secret").And.Contain("InvalidOperationException"));
     }
+
+    [Test]
+    public async Task A_parsed_event_goes_through_the_same_validation_rotation_and_reply()
+    {
+        var evt = EventReader.Read(Encoding.UTF8.GetBytes(FormB));
+
+        var reply = await _dispatcher.RotateAsync(evt, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None);
+
+        Assert.That(reply.Code, Is.EqualTo(200));
+        Assert.That(reply.State!.Current!.Username, Is.EqualTo("user2"));
+        Assert.That(_engine.VerifyCalls.Single(), Is.EqualTo(_engine.SetCalls.Single()));
+    }
+
+    [Test]
+    public void A_bug_behind_the_parsed_event_entry_is_caught_by_the_same_catch_all()
+    {
+        _engine.SetFailures.Enqueue(new InvalidOperationException("bug holding new-secret"));
+        var evt = EventReader.Read(Encoding.UTF8.GetBytes(FormA));
+
+        var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
+            _dispatcher.RotateAsync(evt, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
+        Assert.That(_log.ToString(), Does.Contain("unexpected failure"));
+    }
+
+    [Test]
+    public async Task An_event_already_past_its_deadline_says_so_and_contacts_nothing()
+    {
+        var reply = await _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(FormA), "req", Budget(TimeSpan.FromSeconds(-5)), CancellationToken.None);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.Message, Does.StartWith("the invocation's deadline had already passed"));
+        Assert.That(reply.Message, Does.Not.Contain("1 ms"));
+        Assert.That(_engine.BeginCalls, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_deadline_while_connecting_says_nothing_changed()
+    {
+        var budget = Budget(TimeSpan.FromSeconds(3));
+        using var replyDue = budget.CancelWhenReplyIsDue();
+        _engine.BeginFailures.Enqueue(new OperationCanceledException());
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        var reply = await _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(FormA), "req", budget, replyDue.Token);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.Message, Does.Not.Contain("may or may not"));
+        Assert.That(_engine.SetCalls, Is.Empty);
+    }
+
+    [TestCase("\"database\":\"app\",")]
+    [TestCase("\"database\":\"app\"")]
+    public async Task Mysql_rotates_without_a_database_in_both_forms(string database)
+    {
+        var formA = FormA.Replace(database, database.EndsWith(',') ? "" : "\"database\":\"\"", StringComparison.Ordinal);
+        var formB = FormB.Replace(database, database.EndsWith(',') ? "" : "\"database\":\"\"", StringComparison.Ordinal);
+
+        Assert.That((await Dispatch(formA)).Code, Is.EqualTo(200));
+        Assert.That((await Dispatch(formB)).Code, Is.EqualTo(200));
+        Assert.That(_engine.Endpoints.Select(e => e.Database), Is.All.Empty);
+    }
+
+    [Test]
+    public async Task Postgres_without_a_database_is_refused_before_the_engine()
+    {
+        var reply = await Dispatch(FormA.Replace("\"mysql\"", "\"postgres\"", StringComparison.Ordinal).Replace("\"database\":\"app\",", "", StringComparison.Ordinal));
+
+        Assert.That(reply.Message, Is.EqualTo("database is required"));
+        Assert.That(_postgres.BeginCalls, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_one_character_state_password_does_not_garble_the_message()
+    {
+        _engine.BeginFailures.Enqueue(new RotationFailedException(RotationFailureKind.UnknownUser, "role \"user2\" does not exist"));
+
+        var reply = await Dispatch(FormB.Replace("\"current-secret\"", "\"x\"", StringComparison.Ordinal));
+
+        Assert.That(reply.Message, Is.EqualTo("role \"user2\" does not exist"));
+    }
+
+    [Test]
+    public async Task An_unknown_type_echo_escapes_format_characters()
+    {
+        var reply = await Dispatch("{\"type\":\"a\\u2028b\\u202ec\\u200bd\"}");
+
+        Assert.That(reply.Message, Is.EqualTo("unknown event type a?b?c?d"));
+    }
 }
