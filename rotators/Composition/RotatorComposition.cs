@@ -18,8 +18,16 @@ public static class RotatorComposition
     public static IReadOnlyList<string> EngineTypes { get; } = [.. Engines(systemTrust: null).Select(e => e.Engine.Type)];
 
     /// <summary>
+    /// The dispatcher for a host process (Lambda, <c>invoke</c>, the HTTPS server): reads the environment (throws
+    /// <see cref="InvalidConfigurationException"/> on bad settings) and takes the platform CA store out of the TLS
+    /// layer's start-up path for this process (<see cref="ProcessTrustStore"/>).
+    /// </summary>
+    public static RotationDispatcher CreateDispatcherFromEnvironment(RotatorLogger logger) =>
+        CreateDispatcher(RotatorEnvironment.Read(), ProcessTrustStore.Detach(), logger);
+
+    /// <summary>
     /// The dispatcher for <paramref name="options"/>. <paramref name="systemTrust"/> is the platform CA store the
-    /// certificate checks use (hosts pass the one <c>ProcessTrustStore</c> detached; tests pass
+    /// certificate checks use (hosts get the process's detached store through <see cref="CreateDispatcherFromEnvironment"/>; tests pass
     /// <see cref="SystemTrustStore.FromEnvironment"/>).
     /// </summary>
     public static RotationDispatcher CreateDispatcher(RotatorOptions options, SystemTrustStore systemTrust, RotatorLogger logger)

@@ -44,7 +44,7 @@ internal sealed class InvokeCommand
         RotationDispatcher dispatcher;
         try
         {
-            dispatcher = RotatorComposition.CreateDispatcher(RotatorEnvironment.Read(), ProcessTrustStore.Detach(), logger);
+            dispatcher = RotatorComposition.CreateDispatcherFromEnvironment(logger);
         }
         catch (InvalidConfigurationException ex)
         {

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using EscRotators.Composition;
-using EscRotators.Configuration;
 using EscRotators.Logging;
 using EscRotators.Rotation;
 using EscRotators.Runtime;
@@ -40,7 +39,7 @@ internal static class LambdaCommand
             client,
             _ =>
             {
-                var dispatcher = RotatorComposition.CreateDispatcher(RotatorEnvironment.Read(), ProcessTrustStore.Detach(), logger);
+                var dispatcher = RotatorComposition.CreateDispatcherFromEnvironment(logger);
                 LambdaHandler handler = (payload, context, cancellationToken) => dispatcher.RotateToJsonAsync(
                     payload,
                     context.AwsRequestId,
