@@ -1,6 +1,7 @@
 using System.Text;
 using EscRotators.Composition;
 using EscRotators.Configuration;
+using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Rotation;
 using EscRotators.Tls;
@@ -10,6 +11,9 @@ namespace EscRotators.UnitTests.Composition;
 
 public sealed class RotatorCompositionTests
 {
+    private static RotationDispatcher Dispatcher() => RotatorComposition.CreateDispatcher(
+        new RotatorOptions(), new SystemTrustStore(null, null), new RotatorLogger(new LogSink(TextWriter.Null, LogFormat.Text, LogLevel.Info)));
+
     [Test]
     public void The_engine_list_serves_mysql_and_postgres()
     {
@@ -19,8 +23,7 @@ public sealed class RotatorCompositionTests
     [Test]
     public void Messages_that_name_the_engines_come_from_the_engine_list()
     {
-        var dispatcher = RotatorComposition.CreateDispatcher(
-            new RotatorOptions(), new SystemTrustStore(null, null), new RotatorLogger(new LogSink(TextWriter.Null, LogFormat.Text, LogLevel.Info)));
+        var dispatcher = Dispatcher();
 
         Assert.That(dispatcher.EngineTypes, Is.EqualTo("\"mysql\" or \"postgres\""));
     }
@@ -29,8 +32,7 @@ public sealed class RotatorCompositionTests
     public async Task A_missing_type_is_answered_with_the_accepted_types()
     {
         var time = new FakeTimeProvider();
-        var dispatcher = RotatorComposition.CreateDispatcher(
-            new RotatorOptions(), new SystemTrustStore(null, null), new RotatorLogger(new LogSink(TextWriter.Null, LogFormat.Text, LogLevel.Info)));
+        var dispatcher = Dispatcher();
 
         var reply = await dispatcher.RotateAsync(
             Encoding.UTF8.GetBytes("{}"), "req", new InvocationBudget(time.GetUtcNow().AddSeconds(3), time), CancellationToken.None);
@@ -42,8 +44,7 @@ public sealed class RotatorCompositionTests
     public async Task Postgres_requires_a_database_and_mysql_does_not()
     {
         var time = new FakeTimeProvider();
-        var dispatcher = RotatorComposition.CreateDispatcher(
-            new RotatorOptions(), new SystemTrustStore(null, null), new RotatorLogger(new LogSink(TextWriter.Null, LogFormat.Text, LogLevel.Info)));
+        var dispatcher = Dispatcher();
         const string Event = """
             {"type":"TYPE","host":"db","port":1,"managingUser":{"username":"m","password":"p"},
              "rotateUser":{"username":"u","newPassword":"n"}}
