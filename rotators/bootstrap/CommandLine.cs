@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Reflection;
+using EscRotators.Composition;
 
 namespace EscRotators.Bootstrap;
 
 /// <summary>Parses bootstrap's arguments into the command to run.</summary>
 internal static class CommandLine
 {
-    public const string Usage = """
-        bootstrap — EscRotators database credential rotator (Pulumi ESC fn::rotate::mysql / fn::rotate::postgres)
+    public static string Usage { get; } = $$"""
+        bootstrap — EscRotators database credential rotator (Pulumi ESC {{string.Join(" / ", RotatorComposition.EngineTypes.Select(t => "fn::rotate::" + t))}})
 
         Usage:
           bootstrap                          run as an AWS Lambda custom runtime (needs AWS_LAMBDA_RUNTIME_API)
@@ -41,7 +42,8 @@ internal static class CommandLine
                     eventPath = args[++i];
                     break;
                 case "--timeout" when i + 1 < args.Length:
-                    if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || seconds > 900)
+                    if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+                        || !double.IsFinite(seconds) || seconds <= 0 || seconds > 900)
                     {
                         error = "--timeout takes a number of seconds between 0 and 900";
                         return null;

@@ -1,5 +1,9 @@
+using EscRotators.Composition;
 using EscRotators.Configuration;
+using EscRotators.Dispatch;
 using EscRotators.Logging;
+using EscRotators.Protocol;
+using EscRotators.Rotation;
 
 namespace EscRotators.Bootstrap;
 
@@ -33,48 +37,56 @@ internal sealed class InvokeCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await standardError.WriteLineAsync($"bootstrap invoke: cannot read the event: {ex.Message}").ConfigureAwait(false);
+            Report(sink, standardError, $"cannot read the event: {ex.Message}");
             return 2;
         }
 
-        Dispatch.RotationDispatcher dispatcher;
+        RotationDispatcher dispatcher;
         try
         {
-            dispatcher = RotatorHost.CreateDispatcher(logger);
+            dispatcher = RotatorComposition.CreateDispatcherFromEnvironment(logger);
         }
         catch (InvalidConfigurationException ex)
         {
-            await standardError.WriteLineAsync($"bootstrap invoke: {ex.Message}").ConfigureAwait(false);
+            Report(sink, standardError, ex.Message);
             return 2;
         }
 
         var requestId = "local-" + Guid.NewGuid().ToString("N")[..12];
-        var deadline = DateTimeOffset.UtcNow + _timeout;
 
         // As in Lambda, the work stops a little before the deadline so the reply itself is on time.
-        var margin = TimeSpan.FromMilliseconds(Math.Min(250, _timeout.TotalMilliseconds / 10));
-        using var timeout = new CancellationTokenSource(_timeout - margin);
-        Protocol.RotationReply reply;
+        var budget = InvocationBudget.StartingNow(_timeout, TimeProvider.System);
+        using var replyDue = budget.CancelWhenReplyIsDue();
+        RotationReply reply;
         try
         {
-            reply = await dispatcher.DispatchAsync(payload, requestId, deadline, timeout.Token).ConfigureAwait(false);
+            reply = await dispatcher.RotateAsync(payload, requestId, budget, replyDue.Token).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (UnexpectedRotatorException ex)
         {
-            // A bug. Never let the runtime print the exception: its message could quote the event.
-            logger.ForRequest(requestId).Error(
-                "unexpected failure",
-                LogField.Of("exception", ex.GetType().FullName),
-                LogField.Of("stackTrace", ex.StackTrace));
-            await standardError.WriteLineAsync($"bootstrap invoke: internal error ({ex.GetType().Name})").ConfigureAwait(false);
+            // A bug, already logged with its stack trace by the dispatcher. Its message is fixed and safe.
+            Report(sink, standardError, ex.Message);
             return 3;
         }
 
-        var json = Protocol.ReplySerializer.Serialize(reply);
+        var json = ReplySerializer.Serialize(reply);
         await standardOutput.WriteAsync(json).ConfigureAwait(false);
         standardOutput.WriteByte((byte)'\n');
         await standardOutput.FlushAsync().ConfigureAwait(false);
         return reply.IsSuccess ? 0 : 1;
+    }
+
+    // In JSON log mode every line on stderr is a JSON log line, so a log shipper never meets plain text.
+    private static void Report(LogSink sink, TextWriter standardError, string message)
+    {
+        if (sink.Format == LogFormat.Json)
+        {
+            sink.Write(LogLevel.Fatal, null, "bootstrap invoke: " + message, []);
+        }
+        else
+        {
+            standardError.WriteLine($"bootstrap invoke: {message}");
+        }
     }
 
     // Raw bytes, as Lambda delivers them: invalid UTF-8 must reach the parser (and become a 400), not be repaired.

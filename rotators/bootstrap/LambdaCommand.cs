@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using EscRotators.Composition;
 using EscRotators.Logging;
+using EscRotators.Rotation;
 using EscRotators.Runtime;
 
 namespace EscRotators.Bootstrap;
@@ -16,6 +18,9 @@ internal static class LambdaCommand
         var logger = new RotatorLogger(LogSink.FromEnvironment(Console.Out));
         var options = new LambdaBootstrapOptions
         {
+            // The loop cancels the handler when the budget's work time is up, so the reply is on time.
+            DeadlineSafetyMargin = InvocationBudget.ReplyMargin,
+
             // The loop's failures carry no event data; log the exception type, never its message.
             OnLoopError = (description, exception) => logger.Error(
                 description,
@@ -34,9 +39,12 @@ internal static class LambdaCommand
             client,
             _ =>
             {
-                var dispatcher = RotatorHost.CreateDispatcher(logger);
-                LambdaHandler handler = (payload, context, cancellationToken) =>
-                    dispatcher.HandleAsync(payload, context.AwsRequestId, context.Deadline, cancellationToken);
+                var dispatcher = RotatorComposition.CreateDispatcherFromEnvironment(logger);
+                LambdaHandler handler = (payload, context, cancellationToken) => dispatcher.RotateToJsonAsync(
+                    payload,
+                    context.AwsRequestId,
+                    new InvocationBudget(context.Deadline, options.TimeProvider),
+                    cancellationToken);
                 return Task.FromResult(handler);
             },
             options,

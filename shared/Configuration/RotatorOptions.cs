@@ -15,9 +15,6 @@ public sealed record RotatorOptions
     public IReadOnlyList<TimeSpan> RetryDelays { get; init; } =
         [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400)];
 
-    /// <summary>Time kept back from the deadline for the reply itself when sizing driver timeouts.</summary>
-    public TimeSpan DeadlineMargin { get; init; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Longest time one connection attempt may take, whatever the deadline.</summary>
+    /// <summary>Longest time one connection attempt may take, whatever the deadline (<see cref="Rotation.InvocationBudget"/> sizes the rest).</summary>
     public TimeSpan MaximumConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -24,7 +24,7 @@ public static class EventReader
                 ? $" (line {line + 1}, byte {column + 1})"
                 : "";
             throw new InvalidRequestException(
-                $"malformed request: not valid JSON, or a value of the wrong type{where}{position}; see PROTOCOL.md for the event shape",
+                $"malformed request: not valid JSON, or a value of the wrong type{where}{position}; see docs/protocol.md for the event shape",
                 ex);
         }
         catch (ArgumentException ex)

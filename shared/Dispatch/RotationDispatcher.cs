@@ -1,5 +1,4 @@
 using EscRotators.Configuration;
-using EscRotators.Engines;
 using EscRotators.Logging;
 using EscRotators.Passwords;
 using EscRotators.Planning;
@@ -10,74 +9,116 @@ using EscRotators.Validation;
 namespace EscRotators.Dispatch;
 
 /// <summary>
-/// The one path from payload to reply, shared by the Lambda loop and <c>bootstrap invoke</c>:
-/// read JSON → pick the engine by <c>type</c> → validate → rotate. Every expected failure becomes a 400 reply;
-/// only a bug escapes as an exception (a Lambda function error).
+/// The one path from event to reply, shared by every entry point (Lambda loop, <c>bootstrap invoke</c>, the HTTPS
+/// adapter): pick the engine by <c>type</c> → validate → rotate. Every expected failure becomes a 400 reply; a bug
+/// is logged here, once, and escapes as <see cref="UnexpectedRotatorException"/> (a Lambda function error).
+/// Build it through the composition root (<c>RotatorComposition</c>), which holds the engine list.
 /// </summary>
 public sealed class RotationDispatcher
 {
     private const int MaxEchoedTypeLength = 40;
 
-    private readonly Dictionary<string, IDatabaseEngine> _engines;
+    private readonly Dictionary<string, EngineRegistration> _engines;
     private readonly RequestValidator _validator;
     private readonly PasswordRotation _rotation;
     private readonly RotatorLogger _logger;
 
-    public RotationDispatcher(IEnumerable<IDatabaseEngine> engines, RotatorOptions options, RotatorLogger logger, TimeProvider? timeProvider = null)
+    public RotationDispatcher(IEnumerable<EngineRegistration> engines, RotatorOptions options, RotatorLogger logger)
     {
         ArgumentNullException.ThrowIfNull(engines);
         ArgumentNullException.ThrowIfNull(options);
-        _engines = engines.ToDictionary(e => e.Type, StringComparer.OrdinalIgnoreCase);
+        ArgumentNullException.ThrowIfNull(logger);
+        _engines = engines.ToDictionary(e => e.Engine.Type, StringComparer.OrdinalIgnoreCase);
         _validator = new RequestValidator(options.DefaultTls);
-        _rotation = new PasswordRotation(options, new RotationPlanner(), new PasswordGenerator(), timeProvider ?? TimeProvider.System);
+        _rotation = new PasswordRotation(options, new RotationPlanner(), new PasswordGenerator());
         _logger = logger;
+        EngineTypes = EngineTypeList.Describe(_engines.Values.Select(e => e.Engine.Type));
     }
 
-    /// <summary>Handles one event; <paramref name="cancellationToken"/> fires when the reply must be sent.</summary>
-    public async Task<RotationReply> DispatchAsync(
-        ReadOnlyMemory<byte> payload,
+    /// <summary>The accepted <c>type</c> values as a sentence: <c>"mysql" or "postgres"</c>.</summary>
+    public string EngineTypes { get; }
+
+    /// <summary>
+    /// Rotates for an event already parsed (the HTTPS adapter's entry); returns the reply unserialised.
+    /// <paramref name="cancellationToken"/> fires when the reply must be sent.
+    /// </summary>
+    public Task<RotationReply> RotateAsync(
+        RotationEvent evt,
         string? requestId,
-        DateTimeOffset deadline,
+        InvocationBudget budget,
         CancellationToken cancellationToken)
     {
-        var log = _logger.ForRequest(requestId);
+        ArgumentNullException.ThrowIfNull(evt);
+        return GuardAsync(log => RotateParsedAsync(evt, log, budget, cancellationToken), requestId);
+    }
+
+    /// <summary>Parses <paramref name="payload"/> (a malformed one is a 400 reply) and rotates; returns the reply unserialised.</summary>
+    public Task<RotationReply> RotateAsync(
+        ReadOnlyMemory<byte> payload,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken) =>
+        GuardAsync(
+            log =>
+            {
+                RotationEvent evt;
+                try
+                {
+                    evt = EventReader.Read(payload.Span);
+                }
+                catch (InvalidRequestException ex)
+                {
+                    return Task.FromResult(Rejected(log, ex.Message));
+                }
+
+                return RotateParsedAsync(evt, log, budget, cancellationToken);
+            },
+            requestId);
+
+    /// <summary><see cref="RotateAsync(ReadOnlyMemory{byte}, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised to JSON as the Lambda runtime sends it.</summary>
+    public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
+        ReadOnlyMemory<byte> payload,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken)
+    {
+        var reply = await RotateAsync(payload, requestId, budget, cancellationToken).ConfigureAwait(false);
+        return ReplySerializer.Serialize(reply);
+    }
+
+    private async Task<RotationReply> RotateParsedAsync(RotationEvent evt, RotatorLogger log, InvocationBudget budget, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        var type = evt.Type?.Trim() ?? "";
+        if (!_engines.TryGetValue(type, out var registration))
+        {
+            return Rejected(log, UnknownType(type));
+        }
+
         RotationRequest request;
-        IDatabaseEngine engine;
         try
         {
-            var evt = EventReader.Read(payload.Span);
-            var type = evt.Type?.Trim() ?? "";
-            if (!_engines.TryGetValue(type, out engine!))
-            {
-                return Rejected(log, UnknownType(type));
-            }
-
-            request = _validator.Validate(evt, engine.Type);
+            request = _validator.Validate(evt, registration.RequiresDatabase);
         }
         catch (InvalidRequestException ex)
         {
             return Rejected(log, ex.Message);
         }
 
-        return await _rotation.RunAsync(request, engine, deadline, log, cancellationToken).ConfigureAwait(false);
+        return await _rotation.RunAsync(request, registration.Engine, budget, log, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary><see cref="DispatchAsync"/> with the reply serialised, as the Lambda runtime sends it.</summary>
-    public async Task<ReadOnlyMemory<byte>> HandleAsync(
-        ReadOnlyMemory<byte> payload,
-        string? requestId,
-        DateTimeOffset deadline,
-        CancellationToken cancellationToken)
+    // The one catch-all for bugs: log where it happened (stack traces hold no input), never the message (it might).
+    private async Task<RotationReply> GuardAsync(Func<RotatorLogger, Task<RotationReply>> rotate, string? requestId)
     {
+        var log = _logger.ForRequest(requestId);
         try
         {
-            var reply = await DispatchAsync(payload, requestId, deadline, cancellationToken).ConfigureAwait(false);
-            return ReplySerializer.Serialize(reply);
+            return await rotate(log).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // A bug: log where it happened (stack traces hold no input), never the message (it might).
-            _logger.ForRequest(requestId).Error(
+            log.Error(
                 "unexpected failure",
                 LogField.Of("exception", ex.GetType().FullName),
                 LogField.Of("stackTrace", ex.StackTrace));
@@ -86,15 +127,15 @@ public sealed class RotationDispatcher
     }
 
     // The contract's wording is "unknown event type <type>"; the echo is bounded and kept printable.
-    private static string UnknownType(string type)
+    private string UnknownType(string type)
     {
         if (type.Length == 0)
         {
-            return "unknown event type : \"type\" must be \"mysql\" or \"postgres\"";
+            return $"unknown event type : \"type\" must be {EngineTypes}";
         }
 
         var shown = type.Length > MaxEchoedTypeLength ? type[..MaxEchoedTypeLength] + "…" : type;
-        shown = new string(shown.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        shown = new string(shown.Select(c => PrintableText.IsPrintable(c) ? c : '?').ToArray());
         return $"unknown event type {shown}";
     }
 

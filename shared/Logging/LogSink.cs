@@ -138,11 +138,10 @@ public sealed class LogSink
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    // One event, one line: a newline in a message (or a user name) must not forge a second log entry.
+    // One event, one line: a newline, a line separator or a bidi override in a message (or a user name) must not forge
+    // or disguise a log entry.
     private static string OneLine(string text) =>
-        text.Contains('\n', StringComparison.Ordinal) || text.Contains('\r', StringComparison.Ordinal)
-            ? text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)
-            : text;
+        PrintableText.NeedsEscaping(text) ? PrintableText.AppendEscaped(new StringBuilder(text.Length + 8), text).ToString() : text;
 
     private static string Quote(string? text)
     {
@@ -151,10 +150,10 @@ public sealed class LogSink
             return "null";
         }
 
-        var needsQuotes = text.Length == 0;
+        var needsQuotes = text.Length == 0 || PrintableText.NeedsEscaping(text);
         foreach (var c in text)
         {
-            if (char.IsWhiteSpace(c) || c is '"' or '\\' or '=' || char.IsControl(c))
+            if (char.IsWhiteSpace(c) || c is '"' or '\\' or '=')
             {
                 needsQuotes = true;
                 break;
@@ -167,29 +166,8 @@ public sealed class LogSink
         }
 
         var builder = new StringBuilder(text.Length + 2).Append('"');
-        foreach (var c in text)
-        {
-            switch (c)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                default:
-                    if (char.IsControl(c))
-                    {
-                        builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        builder.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
+        var escaped = text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        PrintableText.AppendEscaped(builder, escaped);
         return builder.Append('"').ToString();
     }
 }

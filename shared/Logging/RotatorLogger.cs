@@ -18,8 +18,6 @@ public sealed class RotatorLogger
 
     public RotatorLogger ForRequest(string? requestId) => new(_sink, requestId);
 
-    public bool IsEnabled(LogLevel level) => _sink.IsEnabled(level);
-
     public void Log(LogLevel level, string message, params ReadOnlySpan<LogField> fields) =>
         _sink.Write(level, RequestId, message, fields);
 

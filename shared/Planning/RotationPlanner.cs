@@ -3,7 +3,7 @@ using EscRotators.Protocol;
 namespace EscRotators.Planning;
 
 /// <summary>
-/// Form B alternation, exactly the table of PROTOCOL.md: rotate the user that is not current, so the
+/// Form B alternation, exactly the table of docs/protocol.md: rotate the user that is not current, so the
 /// credentials applications read keep working while the other user's password changes.
 /// </summary>
 public sealed class RotationPlanner

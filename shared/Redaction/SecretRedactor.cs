@@ -40,17 +40,51 @@ public sealed class SecretRedactor
         }
     }
 
+    /// <summary>
+    /// Masks every whole occurrence of a secret: one not glued to letters or digits on either side, so a short secret
+    /// never garbles (or reveals its position in) an ordinary word; "exist" stays "exist" when the secret is "x".
+    /// </summary>
     public string Redact(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         foreach (var secret in _secrets)
         {
-            if (text.Contains(secret, StringComparison.Ordinal))
-            {
-                text = text.Replace(secret, Mask, StringComparison.Ordinal);
-            }
+            text = MaskWhole(text, secret);
         }
 
         return text;
     }
+
+    private static string MaskWhole(string text, string secret)
+    {
+        var found = text.IndexOf(secret, StringComparison.Ordinal);
+        if (found < 0)
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length);
+        var copied = 0;
+        while (found >= 0)
+        {
+            var end = found + secret.Length;
+            if (StandsAlone(text, found, end, secret))
+            {
+                builder.Append(text, copied, found - copied).Append(Mask);
+                copied = end;
+                found = text.IndexOf(secret, end, StringComparison.Ordinal);
+            }
+            else
+            {
+                found = text.IndexOf(secret, found + 1, StringComparison.Ordinal);
+            }
+        }
+
+        return builder.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    // A secret that starts (ends) with a letter or digit is a token only when the text has none just before (after) it.
+    private static bool StandsAlone(string text, int start, int end, string secret) =>
+        (start == 0 || !char.IsLetterOrDigit(secret[0]) || !char.IsLetterOrDigit(text[start - 1]))
+        && (end == text.Length || !char.IsLetterOrDigit(secret[^1]) || !char.IsLetterOrDigit(text[end]));
 }

@@ -19,73 +19,58 @@ public sealed class PasswordRotation
     private readonly RotatorOptions _options;
     private readonly RotationPlanner _planner;
     private readonly PasswordGenerator _generator;
-    private readonly TimeProvider _time;
 
-    public PasswordRotation(RotatorOptions options, RotationPlanner planner, PasswordGenerator generator, TimeProvider time)
+    public PasswordRotation(RotatorOptions options, RotationPlanner planner, PasswordGenerator generator)
     {
         _options = options;
         _planner = planner;
         _generator = generator;
-        _time = time;
     }
 
     public async Task<RotationReply> RunAsync(
         RotationRequest request,
         IDatabaseEngine engine,
-        DateTimeOffset deadline,
+        InvocationBudget budget,
         RotatorLogger log,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(log);
 
-        string username;
-        string newPassword;
-        WireCredentials? previous = null;
-        if (request.Form == RequestForm.FullRotation)
+        var (username, newPassword, previous) = request switch
         {
-            var plan = _planner.Plan(request.Username1!, request.Username2!, request.State);
-            username = plan.UserToRotate;
-            previous = plan.Previous;
-            newPassword = _generator.Generate(request.PasswordPolicy);
-        }
-        else
-        {
-            username = request.RotateUsername!;
-            newPassword = request.NewPassword!;
-        }
+            FullRotationRequest full => Planned(full),
+            ConnectorRequest connector => (connector.RotateUsername, connector.NewPassword, (WireCredentials?)null),
+            _ => throw new ArgumentException($"unsupported request type {request.GetType().Name}", nameof(request)),
+        };
 
+        // Our messages are built from safe parts; this is the last check on text a driver wrote.
         var redactor = new SecretRedactor();
         redactor.Add(request.Endpoint.ManagingUser.Password);
         redactor.Add(newPassword);
-        redactor.Add(request.State?.Current?.Password);
-        redactor.Add(request.State?.Previous?.Password);
+        if (request is FullRotationRequest { State: { } state })
+        {
+            redactor.Add(state.Current?.Password);
+            redactor.Add(state.Previous?.Password);
+        }
 
         var endpoint = request.Endpoint;
 
         // Each attempt gets the time left, so a driver's own timeout ends (closing its socket) before the deadline.
-        // Drivers time out in whole seconds: with less than one left, an attempt could outlive the invocation.
-        DatabaseEndpoint Attempt()
-        {
-            var timeout = ConnectTimeout(deadline);
-            return timeout >= TimeSpan.FromSeconds(1)
-                ? endpoint with { ConnectTimeout = timeout }
-                : throw new RotationFailedException(
-                    RotationFailureKind.Timeout,
-                    $"only {(long)timeout.TotalMilliseconds} ms remain before the Lambda deadline, too little to open a database " +
-                    "connection that is sure to close in time; raise the function timeout (3 s or more)");
-        }
+        DatabaseEndpoint Attempt() => endpoint with { ConnectTimeout = budget.NextAttemptTimeout(_options.MaximumConnectTimeout) };
 
         var started = Stopwatch.GetTimestamp();
-        var stage = RotationStage.SettingPassword;
+        var stage = RotationStage.Connecting;
         try
         {
             // Connecting (and claiming the user) is retried when nothing reached the server; the statement is not.
             var session = await WithRetriesAsync(
-                ct => engine.BeginAsync(Attempt(), username, ct), log, cancellationToken).ConfigureAwait(false);
+                ct => engine.BeginAsync(Attempt(), username, ct), budget, log, cancellationToken).ConfigureAwait(false);
             await using (session.ConfigureAwait(false))
             {
+                stage = RotationStage.SettingPassword;
                 await session.SetPasswordAsync(newPassword, cancellationToken).ConfigureAwait(false);
                 stage = RotationStage.VerifyingLogin;
 
@@ -96,15 +81,15 @@ public sealed class PasswordRotation
                         await engine.VerifyLoginAsync(Attempt(), new Credential(username, newPassword), ct).ConfigureAwait(false);
                         return true;
                     },
+                    budget,
                     log,
                     cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is RotationFailedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            var failure = ex as RotationFailedException
-                ?? ConnectionFailures.TimedOut(endpoint, stage == RotationStage.SettingPassword ? "the managing user" : "the rotated user", connected: false, ex);
-            var message = redactor.Redact(Describe(failure, stage, username, request.Form));
+            var failure = ex as RotationFailedException ?? TimedOut(endpoint, stage, ex);
+            var message = redactor.Redact(Describe(failure, stage, username, request));
             log.Warn(
                 "rotation failed",
                 [.. Summary(engine, endpoint, username, "failed"),
@@ -120,7 +105,7 @@ public sealed class PasswordRotation
             [.. Summary(engine, endpoint, username, "rotated"),
             LogField.Of("elapsedMs", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds)]);
 
-        return request.Form == RequestForm.FullRotation
+        return request is FullRotationRequest
             ? RotationReply.Ok(new WireState
             {
                 Current = new WireCredentials { Username = username, Password = newPassword },
@@ -128,6 +113,20 @@ public sealed class PasswordRotation
             })
             : RotationReply.Ok();
     }
+
+    private (string Username, string NewPassword, WireCredentials? Previous) Planned(FullRotationRequest request)
+    {
+        var plan = _planner.Plan(request.Username1, request.Username2, request.State);
+        return (plan.UserToRotate, _generator.Generate(request.PasswordPolicy), plan.Previous);
+    }
+
+    // The work was stopped for the reply's sake; once the statement was on its way its outcome is unknown.
+    private static RotationFailedException TimedOut(DatabaseEndpoint endpoint, RotationStage stage, Exception cause) => stage switch
+    {
+        RotationStage.Connecting => ConnectionFailures.TimedOut(endpoint, "the managing user", connected: false, cause),
+        RotationStage.SettingPassword => ConnectionFailures.TimedOut(endpoint, "the managing user", connected: true, cause, passwordStatementSent: true),
+        _ => ConnectionFailures.TimedOut(endpoint, "the rotated user", connected: false, cause),
+    };
 
     // The fields every rotation's log line starts with; never a secret.
     private static LogField[] Summary(IDatabaseEngine engine, DatabaseEndpoint endpoint, string username, string outcome) =>
@@ -139,35 +138,27 @@ public sealed class PasswordRotation
         LogField.Of("outcome", outcome),
     ];
 
-    private static string Describe(RotationFailedException failure, RotationStage stage, string username, RequestForm form)
+    private static string Describe(RotationFailedException failure, RotationStage stage, string username, RotationRequest request)
     {
-        if (stage == RotationStage.SettingPassword)
+        if (stage != RotationStage.VerifyingLogin)
         {
             return failure.OutcomeUnknown
-                ? $"{failure.Message}; the password of \"{username}\" may or may not have changed: {RetryAdvice(form)}"
+                ? $"{failure.Message}; the password of \"{username}\" may or may not have changed: {RetryAdvice(request)}"
                 : failure.Message;
         }
 
-        return $"the password of \"{username}\" was changed, but logging in with it failed: {failure.Message}; {RetryAdvice(form)}";
+        return $"the password of \"{username}\" was changed, but logging in with it failed: {failure.Message}; {RetryAdvice(request)}";
     }
 
-    private static string RetryAdvice(RequestForm form) => form == RequestForm.FullRotation
+    private static string RetryAdvice(RotationRequest request) => request is FullRotationRequest
         ? "no new state is returned, the current credentials are untouched, and the next rotation sets this user's password again"
         : "the caller keeps its previous credentials; retry the rotation to set the password again";
 
-    // Drivers take whole seconds and may not notice cancellation while a server is silent: stay inside the deadline.
-    private TimeSpan ConnectTimeout(DateTimeOffset deadline)
-    {
-        var remaining = deadline - _time.GetUtcNow() - _options.DeadlineMargin;
-        if (remaining <= TimeSpan.Zero)
-        {
-            return TimeSpan.FromMilliseconds(1);
-        }
-
-        return remaining < _options.MaximumConnectTimeout ? remaining : _options.MaximumConnectTimeout;
-    }
-
-    private async Task<T> WithRetriesAsync<T>(Func<CancellationToken, Task<T>> step, RotatorLogger log, CancellationToken cancellationToken)
+    private async Task<T> WithRetriesAsync<T>(
+        Func<CancellationToken, Task<T>> step,
+        InvocationBudget budget,
+        RotatorLogger log,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -180,7 +171,7 @@ public sealed class PasswordRotation
                 // Nothing reached the server, so trying again cannot apply anything twice.
                 var delay = _options.RetryDelays[attempt];
                 log.Debug("database unreachable, retrying", LogField.Of("attempt", attempt + 1), LogField.Of("delayMs", (long)delay.TotalMilliseconds));
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, budget.Time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

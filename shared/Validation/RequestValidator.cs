@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using EscRotators.Engines;
 using EscRotators.Passwords;
 using EscRotators.Protocol;
@@ -6,7 +8,7 @@ using EscRotators.Tls;
 namespace EscRotators.Validation;
 
 /// <summary>
-/// Turns a parsed <see cref="RotationEvent"/> into a <see cref="RotationRequest"/>, or throws
+/// Turns a parsed <see cref="RotationEvent"/> into a <see cref="ConnectorRequest"/> or <see cref="FullRotationRequest"/>, or throws
 /// <see cref="InvalidRequestException"/> naming the offending field (never its value).
 /// </summary>
 public sealed class RequestValidator
@@ -21,13 +23,18 @@ public sealed class RequestValidator
         _defaultTls = defaultTls;
     }
 
-    public RotationRequest Validate(RotationEvent evt, string engineType)
+    /// <summary>
+    /// Validates <paramref name="evt"/> as Form B when it names <c>inputs</c>, otherwise as Form A.
+    /// <paramref name="requiresDatabase"/>: whether the engine needs <c>database</c> to log in (PostgreSQL does;
+    /// MySQL's <c>ALTER USER</c> needs no default database).
+    /// </summary>
+    public RotationRequest Validate(RotationEvent evt, bool requiresDatabase)
     {
         ArgumentNullException.ThrowIfNull(evt);
-        return evt.HasInputs ? ValidateFullRotation(evt, engineType) : ValidateConnectorRequest(evt, engineType);
+        return evt.HasInputs ? ValidateFullRotation(evt, requiresDatabase) : ValidateConnectorRequest(evt, requiresDatabase);
     }
 
-    private RotationRequest ValidateConnectorRequest(RotationEvent evt, string engineType)
+    private ConnectorRequest ValidateConnectorRequest(RotationEvent evt, bool requiresDatabase)
     {
         // Checked first, as the Go lambda does: an empty password would leave a MySQL account open.
         var newPassword = evt.RotateUser?.NewPassword;
@@ -37,37 +44,25 @@ public sealed class RequestValidator
         }
 
         RejectNul(newPassword, "rotateUser.newPassword");
-        var endpoint = Endpoint(
-            evt.Host,
-            evt.Port,
-            evt.Database,
-            evt.ManagingUser?.Username,
-            evt.ManagingUser?.Password,
-            evt.Tls,
-            prefix: "");
-
-        return new RotationRequest
+        var database = new WireDatabase
         {
-            Form = RequestForm.ConnectorRequest,
-            EngineType = engineType,
-            Endpoint = endpoint,
-            RotateUsername = Username(evt.RotateUser?.Username, "rotateUser.username"),
-            NewPassword = newPassword,
+            Host = evt.Host,
+            Port = evt.Port,
+            Database = evt.Database,
+            ManagingUser = evt.ManagingUser is { } managing
+                ? new WireCredentials { Username = managing.Username, Password = managing.Password }
+                : null,
+            Tls = evt.Tls,
         };
+        var endpoint = Endpoint(database, "", requiresDatabase);
+        return new ConnectorRequest(endpoint, Username(evt.RotateUser?.Username, "rotateUser.username"), newPassword);
     }
 
-    private RotationRequest ValidateFullRotation(RotationEvent evt, string engineType)
+    private FullRotationRequest ValidateFullRotation(RotationEvent evt, bool requiresDatabase)
     {
         var inputs = evt.Inputs ?? throw new InvalidRequestException("inputs.database is required");
         var database = inputs.Database ?? throw new InvalidRequestException("inputs.database is required");
-        var endpoint = Endpoint(
-            database.Host,
-            database.Port,
-            database.Database,
-            database.ManagingUser?.Username,
-            database.ManagingUser?.Password,
-            database.Tls,
-            prefix: "inputs.database.");
+        var endpoint = Endpoint(database, "inputs.database.", requiresDatabase);
 
         var users = inputs.RotateUsers ?? throw new InvalidRequestException("inputs.rotateUsers is required");
         var username1 = Username(users.Username1, "inputs.rotateUsers.username1");
@@ -78,34 +73,13 @@ public sealed class RequestValidator
                 "inputs.rotateUsers.username1 and inputs.rotateUsers.username2 must name two different users");
         }
 
-        return new RotationRequest
-        {
-            Form = RequestForm.FullRotation,
-            EngineType = engineType,
-            Endpoint = endpoint,
-            Username1 = username1,
-            Username2 = username2,
-            State = evt.State,
-            PasswordPolicy = Policy(inputs.PasswordPolicy),
-        };
+        return new FullRotationRequest(endpoint, username1, username2, evt.State, Policy(inputs.PasswordPolicy));
     }
 
-    private DatabaseEndpoint Endpoint(
-        string? host,
-        int? port,
-        string? database,
-        string? managingUsername,
-        string? managingPassword,
-        WireTls? tls,
-        string prefix)
+    private DatabaseEndpoint Endpoint(WireDatabase database, string prefix, bool requiresDatabase)
     {
-        if (string.IsNullOrWhiteSpace(host))
-        {
-            throw new InvalidRequestException($"{prefix}host is required");
-        }
-
-        RejectNul(host, prefix + "host");
-        if (port is null)
+        var host = Host(database.Host, prefix + "host");
+        if (database.Port is not { } port)
         {
             throw new InvalidRequestException($"{prefix}port is required");
         }
@@ -115,26 +89,59 @@ public sealed class RequestValidator
             throw new InvalidRequestException($"{prefix}port must be between 1 and 65535");
         }
 
-        if (string.IsNullOrWhiteSpace(database))
+        // MySQL: empty or absent means no default database, as in Pulumi's Go lambda.
+        var name = string.IsNullOrWhiteSpace(database.Database) ? "" : database.Database;
+        if (requiresDatabase && name.Length == 0)
         {
             throw new InvalidRequestException($"{prefix}database is required");
         }
 
-        RejectNul(database, prefix + "database");
-        var username = Username(managingUsername, prefix + "managingUser.username");
-        if (string.IsNullOrEmpty(managingPassword))
+        RejectNul(name, prefix + "database");
+        var username = Username(database.ManagingUser?.Username, prefix + "managingUser.username");
+        var password = database.ManagingUser?.Password;
+        if (string.IsNullOrEmpty(password))
         {
             throw new InvalidRequestException($"{prefix}managingUser.password is required");
         }
 
-        RejectNul(managingPassword, prefix + "managingUser.password");
-        return new DatabaseEndpoint(
-            host.Trim(),
-            port.Value,
-            database,
-            new Credential(username, managingPassword),
-            Tls(tls, prefix + "tls"),
-            TimeSpan.Zero);
+        RejectNul(password, prefix + "managingUser.password");
+        return new DatabaseEndpoint(host, port, name, new Credential(username, password), Tls(database.Tls, prefix + "tls"), TimeSpan.Zero);
+    }
+
+    // Exactly one host: the drivers read "a,b" as a list (MySqlConnector round-robins it, so the ALTER and the check
+    // login could reach different servers) and "host:port" as a port that overrides ours.
+    private static string Host(string? value, string field)
+    {
+        var host = value?.Trim();
+        if (string.IsNullOrEmpty(host))
+        {
+            throw new InvalidRequestException($"{field} is required");
+        }
+
+        if (host.Contains(',', StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException($"{field} must name one host, not a list");
+        }
+
+        if (IPAddress.TryParse(host, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return host;
+        }
+
+        if (host.Contains(':', StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException($"{field} must not include a port; put the port in the port field");
+        }
+
+        foreach (var c in host)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '-' or '_'))
+            {
+                throw new InvalidRequestException($"{field} must be one host name or IP address (letters, digits, '.', '-', '_')");
+            }
+        }
+
+        return host;
     }
 
     private TlsSettings Tls(WireTls? tls, string field)

@@ -1,33 +1,20 @@
 using EscRotators.Engines;
-using EscRotators.Passwords;
-using EscRotators.Protocol;
 
 namespace EscRotators.Validation;
 
-/// <summary>A validated event: everything a rotation needs, nothing left to check.</summary>
-public sealed class RotationRequest
+/// <summary>
+/// A validated event: everything a rotation needs, nothing left to check. One subtype per form, so each form's fields
+/// exist only where they are set: <see cref="ConnectorRequest"/> (Form A) and <see cref="FullRotationRequest"/> (Form B,
+/// which the HTTPS adapter's requests also map onto).
+/// </summary>
+public abstract class RotationRequest
 {
-    public required RequestForm Form { get; init; }
+    private protected RotationRequest(DatabaseEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Endpoint = endpoint;
+    }
 
-    /// <summary>The engine <c>type</c>, lower case.</summary>
-    public required string EngineType { get; init; }
-
-    public required DatabaseEndpoint Endpoint { get; init; }
-
-    /// <summary>Form A: the user to rotate. Form B: null (the planner decides).</summary>
-    public string? RotateUsername { get; init; }
-
-    /// <summary>Form A: the password ESC chose. Form B: null (generated).</summary>
-    public string? NewPassword { get; init; }
-
-    /// <summary>Form B: <c>inputs.rotateUsers.username1</c>.</summary>
-    public string? Username1 { get; init; }
-
-    /// <summary>Form B: <c>inputs.rotateUsers.username2</c>.</summary>
-    public string? Username2 { get; init; }
-
-    /// <summary>Form B: the state ESC holds now (may be null).</summary>
-    public WireState? State { get; init; }
-
-    public PasswordPolicy PasswordPolicy { get; init; } = PasswordPolicy.Default;
+    /// <summary>Where to connect, and the managing user.</summary>
+    public DatabaseEndpoint Endpoint { get; }
 }

@@ -1,11 +1,12 @@
 using System.Text;
+using EscRotators.Composition;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.Logging;
-using EscRotators.MySql;
-using EscRotators.Postgres;
 using EscRotators.Protocol;
+using EscRotators.Rotation;
+using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests;
 
@@ -17,20 +18,21 @@ namespace EscRotators.IntegrationTests;
 [TestFixture]
 public sealed class ConcurrencyTests
 {
-    private static RotationDispatcher SharedDispatcher(StringWriter log) => new(
-        [new MySqlEngine(), new PostgresEngine()],
+    private static RotationDispatcher SharedDispatcher(StringWriter log) => RotatorComposition.CreateDispatcher(
         new RotatorOptions(),
+        SystemTrustStore.FromEnvironment(),
         new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Info)));
 
-    private static async Task<(RotationResult Result, DateTime Finished)> DispatchAsync(RotationDispatcher dispatcher, byte[] payload)
+    private static async Task<(RotationResult Result, DateTime Finished)> RotateAsync(RotationDispatcher dispatcher, byte[] payload)
     {
-        var reply = await dispatcher.DispatchAsync(payload, "concurrent", DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None);
+        var budget = new InvocationBudget(DateTimeOffset.UtcNow.AddSeconds(30), TimeProvider.System);
+        var reply = await dispatcher.RotateAsync(payload, "concurrent", budget, CancellationToken.None);
         var finished = DateTime.UtcNow;
         return (RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), "", exitCode: null), finished);
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Two_rotations_of_the_same_pair_at_once_leave_a_current_that_logs_in(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -52,7 +54,7 @@ public sealed class ConcurrencyTests
             var runs = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
             {
                 start.SignalAndWait();
-                return await DispatchAsync(dispatcher, payload);
+                return await RotateAsync(dispatcher, payload);
             })).ToArray();
             var outcomes = await Task.WhenAll(runs);
 
@@ -77,7 +79,7 @@ public sealed class ConcurrencyTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Twenty_rotations_of_different_pairs_in_parallel_through_one_dispatcher_all_succeed(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -92,7 +94,7 @@ public sealed class ConcurrencyTests
         var dispatcher = SharedDispatcher(log);
 
         var outcomes = await Task.WhenAll(pairs.Select(pair => Task.Run(() =>
-            DispatchAsync(dispatcher, EventJson.ToUtf8(EventJson.FormB(db, manager, pair.User1.Name, pair.User2.Name))))));
+            RotateAsync(dispatcher, EventJson.ToUtf8(EventJson.FormB(db, manager, pair.User1.Name, pair.User2.Name))))));
 
         using (Assert.EnterMultipleScope())
         {

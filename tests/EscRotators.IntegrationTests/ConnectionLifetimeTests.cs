@@ -7,7 +7,7 @@ namespace EscRotators.IntegrationTests;
 public sealed class ConnectionLifetimeTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task No_session_remains_after_a_successful_rotation(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -20,7 +20,7 @@ public sealed class ConnectionLifetimeTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task No_session_remains_after_a_failed_rotation(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -8,7 +8,7 @@ namespace EscRotators.IntegrationTests;
 public sealed class ConnectorRequestTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_A_sets_the_new_password_and_leaves_the_other_user_alone(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -21,7 +21,7 @@ public sealed class ConnectorRequestTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_A_through_the_bootstrap_process_prints_the_reply_and_exits_0(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -40,7 +40,7 @@ public sealed class ConnectorRequestTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_A_field_names_match_in_any_case_and_unknown_fields_are_ignored(DbEngine engine)
     {
         await using var scenario = await RotationScenario.OneUserAsync(engine);
@@ -66,7 +66,7 @@ public sealed class ConnectorRequestTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Retrying_the_same_Form_A_request_succeeds_again(DbEngine engine)
     {
         await using var scenario = await RotationScenario.OneUserAsync(engine);

@@ -8,7 +8,7 @@ namespace EscRotators.IntegrationTests;
 public sealed class FailureTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_wrong_managing_password_is_a_400_that_says_the_managing_user_could_not_log_in(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -30,7 +30,7 @@ public sealed class FailureTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task An_unknown_rotated_user_is_a_400_that_says_it_does_not_exist(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -47,7 +47,7 @@ public sealed class FailureTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_managing_user_without_the_grant_gets_a_400_naming_the_grant_to_add(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -72,7 +72,7 @@ public sealed class FailureTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_refused_connection_is_a_fast_400(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -100,7 +100,7 @@ public sealed class FailureTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task An_unknown_database_is_a_400_that_names_it(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -123,7 +123,7 @@ public sealed class FailureTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_database_that_never_answers_gets_a_400_before_the_deadline(DbEngine engine)
     {
         // A listener that completes the TCP handshake and then says nothing: a blackholed database.

@@ -10,7 +10,7 @@ public sealed class FullRotationTests
     private const string DefaultAlphabet = "^[A-Za-z0-9]{32}$";
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Without_a_current_user_username1_is_rotated_and_previous_is_null(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -44,7 +44,7 @@ public sealed class FullRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Three_rotations_alternate_user1_user2_user1_and_both_logins_keep_working(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -86,7 +86,7 @@ public sealed class FullRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task An_unknown_current_user_rotates_username1_and_returns_it_as_previous(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -108,7 +108,7 @@ public sealed class FullRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task The_password_policy_sets_length_and_symbols(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -128,7 +128,7 @@ public sealed class FullRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_B_through_the_bootstrap_process_prints_the_new_state(DbEngine engine)
     {
         await using var scenario = await RotationScenario.TwoUsersAsync(engine);
@@ -153,7 +153,7 @@ public sealed class FullRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_failed_Form_B_rotation_returns_no_state_and_leaves_the_current_user_working(DbEngine engine)
     {
         await using var scenario = await RotationScenario.OneUserAsync(engine);

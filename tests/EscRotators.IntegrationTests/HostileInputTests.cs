@@ -30,7 +30,7 @@ public sealed class HostileInputTests
     ];
 
     public static IEnumerable<TestCaseData> HostileNames() =>
-        from engine in new[] { DbEngine.Postgres, DbEngine.MySql }
+        from engine in new[] { DbEngine.Postgres, DbEngine.MariaDb }
         from fragment in Fragments
         select new TestCaseData(engine, fragment.Fragment, fragment.Decoy)
             .SetArgDisplayNames(engine.ToString(), fragment.Label)
@@ -59,7 +59,7 @@ public sealed class HostileInputTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_B_alternates_between_users_with_hostile_names(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -85,7 +85,7 @@ public sealed class HostileInputTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Passwords_and_a_managing_user_full_of_quotes_and_non_ascii_work(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -108,7 +108,7 @@ public sealed class HostileInputTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Hostile_passwords_work_through_the_bootstrap_process(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -147,7 +147,7 @@ public sealed class HostileInputTests
     [Category("MySql")]
     public async Task MySql_accepts_a_password_with_compatibility_characters()
     {
-        await using var db = await TestDatabases.OpenAsync(DbEngine.MySql);
+        await using var db = await TestDatabases.OpenAsync(DbEngine.MariaDb);
         var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = "ligature-\uFB01-" + Secrets.Plain();
 
@@ -200,7 +200,7 @@ public sealed class HostileInputTests
     [Category("MySql")]
     public async Task MySql_rotates_a_user_whose_name_has_the_maximum_length()
     {
-        await using var db = (MariaDbTestDatabase)await TestDatabases.OpenAsync(DbEngine.MySql);
+        await using var db = (MariaDbTestDatabase)await TestDatabases.OpenAsync(DbEngine.MariaDb);
         var user = await db.CreateUserAsync(NameOfCharacters(db.MaxUserNameLength));
         var manager = await db.CreateManagingUserAsync([user]);
         var newPassword = Secrets.Plain();
@@ -215,7 +215,7 @@ public sealed class HostileInputTests
     [Category("MySql")]
     public async Task MySql_refuses_a_user_name_one_character_too_long_and_says_how_long_it_may_be()
     {
-        await using var db = (MariaDbTestDatabase)await TestDatabases.OpenAsync(DbEngine.MySql);
+        await using var db = (MariaDbTestDatabase)await TestDatabases.OpenAsync(DbEngine.MariaDb);
         var longest = await db.CreateUserAsync(NameOfCharacters(db.MaxUserNameLength));
         var manager = await db.CreateManagingUserAsync([longest]);
         var newPassword = Secrets.Plain();

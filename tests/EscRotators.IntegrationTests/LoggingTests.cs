@@ -12,8 +12,8 @@ public sealed class LoggingTests
 {
     [TestCase(DbEngine.Postgres, LogFormat.Text, Category = "Postgres")]
     [TestCase(DbEngine.Postgres, LogFormat.Json, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, LogFormat.Text, Category = "MySql")]
-    [TestCase(DbEngine.MySql, LogFormat.Json, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, LogFormat.Text, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, LogFormat.Json, Category = "MySql")]
     public async Task A_successful_rotation_logs_one_summary_line_without_passwords(DbEngine engine, LogFormat format)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -37,7 +37,7 @@ public sealed class LoggingTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task The_bootstrap_process_logs_Lambda_JSON_lines_when_asked(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -56,7 +56,7 @@ public sealed class LoggingTests
     }
 
     [TestCase(DbEngine.Postgres, LogFormat.Text, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, LogFormat.Json, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, LogFormat.Json, Category = "MySql")]
     public async Task A_failed_rotation_logs_the_failure_without_passwords(DbEngine engine, LogFormat format)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -72,7 +72,7 @@ public sealed class LoggingTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task The_servers_statement_log_never_sees_a_password(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -18,11 +18,11 @@ public sealed class MalformedEventTests
 
     private static readonly string NewPassword = "new-" + Secrets.Hostile();
 
-    // Bootstrap runs cost a process start each, so the process path takes the cases PROTOCOL.md singles out.
+    // Bootstrap runs cost a process start each, so the process path takes the cases the protocol singles out.
     private static readonly HashSet<string> ViaBootstrap =
     [
         "malformed JSON", "empty payload", "empty object", "unknown type", "port as abc", "managingUser as a string",
-        "inputs as an array", "newPassword missing", "invalid UTF-8 in a string",
+        "inputs as an array", "newPassword missing", "invalid UTF-8 in a string", "host with a port", "host list of blanks",
     ];
 
     private static readonly (string Label, Func<byte[]> Payload, string Expected)[] Cases =
@@ -45,6 +45,12 @@ public sealed class MalformedEventTests
         ("newPassword empty", () => Event(e => e["rotateUser"]!["newPassword"] = ""), Exact + "no password provided"),
         ("newPassword as a number", () => Event(e => e["rotateUser"]!["newPassword"] = 12345), "newPassword"),
         ("host missing", () => Event(e => e.Remove("host")), "host"),
+        ("host with a port", () => Event(e => e["host"] = "127.0.0.1:56432"), Exact + "host must not include a port; put the port in the port field"),
+        ("host with an empty port", () => Event(e => e["host"] = "localhost:"), Exact + "host must not include a port; put the port in the port field"),
+        ("host with a bad port", () => Event(e => e["host"] = "db.example.com:abc"), Exact + "host must not include a port; put the port in the port field"),
+        ("host list", () => Event(e => e["host"] = "127.0.0.1,127.0.0.2"), Exact + "host must name one host, not a list"),
+        ("host list of blanks", () => Event(e => e["host"] = "  ,  "), Exact + "host must name one host, not a list"),
+        ("Form B host list", () => FullEvent(e => e["inputs"]!["database"]!["host"] = "a,b"), Exact + "inputs.database.host must name one host, not a list"),
         ("NUL in the user name", () => Event(e => e["rotateUser"]!["username"] = "us\0er"), "rotateUser.username"),
         ("tls mode unknown", () => Event(e => e["tls"] = EventJson.Tls("paranoid")), "tls.mode"),
         ("tls caBundle not PEM", () => Event(e => e["tls"] = EventJson.Tls("verify-ca", "not a certificate")), "caBundle"),

@@ -13,9 +13,9 @@ public sealed class TlsDowngradeTests
     [TestCase(DbEngine.Postgres, "require", Category = "Postgres")]
     [TestCase(DbEngine.Postgres, "verify-ca", Category = "Postgres")]
     [TestCase(DbEngine.Postgres, "verify-full", Category = "Postgres")]
-    [TestCase(DbEngine.MySql, "require", Category = "MySql")]
-    [TestCase(DbEngine.MySql, "verify-ca", Category = "MySql")]
-    [TestCase(DbEngine.MySql, "verify-full", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "require", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "verify-ca", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "verify-full", Category = "MySql")]
     public async Task Require_and_stricter_never_fall_back_to_plaintext(DbEngine engine, string mode)
     {
         await using var impostor = PlaintextOnlyServer.Start(engine);
@@ -40,7 +40,7 @@ public sealed class TlsDowngradeTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task The_impostor_does_see_a_login_under_mode_disable(DbEngine engine)
     {
         // The control for the test above: the impostor records logins, so silence there means none was sent.

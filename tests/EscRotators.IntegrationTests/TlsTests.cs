@@ -11,7 +11,7 @@ namespace EscRotators.IntegrationTests;
 public sealed class TlsTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Verify_full_with_the_servers_CA_and_the_name_localhost_succeeds(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -25,7 +25,7 @@ public sealed class TlsTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Verify_full_with_the_wrong_CA_is_a_400_saying_the_certificate_is_not_trusted(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -45,7 +45,7 @@ public sealed class TlsTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Verify_full_without_a_CA_bundle_does_not_trust_a_private_CA(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -58,7 +58,7 @@ public sealed class TlsTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Verify_full_to_an_IP_address_the_certificate_does_not_name_is_a_400_about_the_host_name(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -81,10 +81,10 @@ public sealed class TlsTests
     [TestCase(DbEngine.Postgres, "require", Category = "Postgres")]
     [TestCase(DbEngine.Postgres, "prefer", Category = "Postgres")]
     [TestCase(DbEngine.Postgres, "disable", Category = "Postgres")]
-    [TestCase(DbEngine.MySql, "verify-ca", Category = "MySql")]
-    [TestCase(DbEngine.MySql, "require", Category = "MySql")]
-    [TestCase(DbEngine.MySql, "prefer", Category = "MySql")]
-    [TestCase(DbEngine.MySql, "disable", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "verify-ca", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "require", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "prefer", Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, "disable", Category = "MySql")]
     public async Task Each_mode_the_server_can_satisfy_succeeds_against_127_0_0_1(DbEngine engine, string mode)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -99,7 +99,7 @@ public sealed class TlsTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_B_takes_its_TLS_settings_from_inputs_database_tls(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -123,7 +123,7 @@ public sealed class TlsTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task The_environment_sets_the_default_TLS_and_the_request_overrides_it(DbEngine engine)
     {
         await using var db = await OpenWithTlsAsync(engine);
@@ -208,7 +208,7 @@ public sealed class TlsTests
     [Category("MySql")]
     public async Task MariaDb_managing_user_created_require_ssl_rotates_under_prefer_and_is_refused_without_tls()
     {
-        await using var db = (MariaDbTestDatabase)await OpenWithTlsAsync(DbEngine.MySql);
+        await using var db = (MariaDbTestDatabase)await OpenWithTlsAsync(DbEngine.MariaDb);
         var (user, manager) = await RotationScenario.OneUserAsync(db);
         await db.RequireSslAsync(manager);
         var newPassword = Secrets.Hostile();

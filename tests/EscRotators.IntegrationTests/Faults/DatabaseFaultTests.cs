@@ -15,7 +15,7 @@ public sealed class DatabaseFaultTests
     private const string ProxyHost = "127.0.0.1";
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_port_that_refuses_at_first_is_retried_with_backoff_and_the_rotation_succeeds_inside_the_deadline(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -51,7 +51,7 @@ public sealed class DatabaseFaultTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_port_that_keeps_refusing_is_a_400_within_a_second_after_the_retries(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -79,7 +79,7 @@ public sealed class DatabaseFaultTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Losing_the_database_between_the_change_and_the_verification_login_is_a_400_saying_the_password_was_changed(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -109,7 +109,7 @@ public sealed class DatabaseFaultTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Losing_the_database_before_the_verification_login_returns_no_state_and_a_retry_rotates_the_same_user(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -164,7 +164,7 @@ public sealed class DatabaseFaultTests
     /// the rotator refuses to start one and says to raise the function timeout.
     /// </summary>
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_deadline_too_short_to_bound_a_connection_is_a_prompt_400_without_connecting(DbEngine engine)
     {
         await using var proxy = FaultProxy.StallAll();
@@ -193,7 +193,7 @@ public sealed class DatabaseFaultTests
     /// closes the socket before the reply.
     /// </remarks>
     [TestCase(DbEngine.Postgres, 3000, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, 3000, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, 3000, Category = "MySql")]
     public async Task A_database_that_accepts_but_never_answers_gets_a_400_before_the_deadline_and_no_connection_is_left_open(
         DbEngine engine,
         int deadlineMs)
@@ -222,7 +222,7 @@ public sealed class DatabaseFaultTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_silent_database_is_reported_as_not_answering_and_is_not_retried(DbEngine engine)
     {
         // A connect timeout of 1 s well inside a 30 s deadline: the driver's own timeout, not the deadline, ends
@@ -250,7 +250,7 @@ public sealed class DatabaseFaultTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_managing_user_without_the_privilege_gets_a_prompt_400_naming_the_grant(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -280,7 +280,7 @@ public sealed class DatabaseFaultTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_rotation_opens_one_connection_per_login_and_closes_them_all(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

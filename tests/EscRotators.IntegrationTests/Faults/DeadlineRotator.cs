@@ -1,26 +1,24 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using EscRotators.Composition;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.Logging;
-using EscRotators.MySql;
-using EscRotators.Postgres;
 using EscRotators.Protocol;
+using EscRotators.Rotation;
+using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests.Faults;
 
 /// <summary>
-/// Runs one event through <see cref="RotationDispatcher"/> the way the Lambda loop does: a deadline
-/// <c>timeout</c> ahead and a cancellation token that fires <see cref="SafetyMargin"/> before it. Logs at DEBUG, so
-/// the retry lines show, and measures the time to reply.
+/// Runs one event through the composition root's <see cref="RotationDispatcher"/> the way the Lambda loop does: a
+/// deadline <c>timeout</c> ahead and a cancellation token that fires <see cref="InvocationBudget.ReplyMargin"/> before
+/// it. Logs at DEBUG, so the retry lines show, and measures the time to reply.
 /// </summary>
 internal static class DeadlineRotator
 {
-    /// <summary>The Lambda loop's default (LambdaBootstrapOptions.DeadlineSafetyMargin).</summary>
-    public static readonly TimeSpan SafetyMargin = TimeSpan.FromMilliseconds(250);
-
     public const string RetryLogLine = "database unreachable, retrying";
 
     public static async Task<(RotationResult Result, TimeSpan Elapsed)> RunAsync(
@@ -32,20 +30,20 @@ internal static class DeadlineRotator
         var payload = EventJson.ToUtf8(evt);
         using var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         var logger = new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Debug));
-        var dispatcher = new RotationDispatcher([new MySqlEngine(), new PostgresEngine()], options ?? new RotatorOptions(), logger);
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        using var cancellation = new CancellationTokenSource(timeout - SafetyMargin);
+        var dispatcher = RotatorComposition.CreateDispatcher(options ?? new RotatorOptions(), SystemTrustStore.FromEnvironment(), logger);
+        var budget = new InvocationBudget(DateTimeOffset.UtcNow + timeout, TimeProvider.System);
+        using var cancellation = budget.CancelWhenReplyIsDue();
         var clock = Stopwatch.StartNew();
         onStart?.Invoke();
         RotationReply reply;
         try
         {
-            reply = await dispatcher.DispatchAsync(payload, "fault-" + Guid.NewGuid().ToString("N")[..12], deadline, cancellation.Token)
+            reply = await dispatcher.RotateAsync(payload, "fault-" + Guid.NewGuid().ToString("N")[..12], budget, cancellation.Token)
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not AssertionException)
         {
-            // In Lambda this is a function error (HandleAsync rethrows it), not a 400 reply.
+            // In Lambda this is a function error (UnexpectedRotatorException), not a 400 reply.
             TestContext.Out.WriteLine($"no reply: the dispatcher threw after {clock.ElapsedMilliseconds} ms");
             Assert.Fail(
                 $"the dispatcher threw {ex.GetType().FullName} after {clock.ElapsedMilliseconds} ms instead of replying: {ex.Message}\n{ex.StackTrace}\nlog:\n{log}");

@@ -1,8 +1,12 @@
 namespace EscRotators.IntegrationTests.Infrastructure;
 
-/// <summary>The two database families the rotator serves.</summary>
+/// <summary>
+/// The database servers the suite runs against: PostgreSQL, MariaDB and (where Docker runs) MySQL 8; the last two are
+/// the rotator's <c>mysql</c> type.
+/// </summary>
 public enum DbEngine
 {
     Postgres,
-    MySql,
+    MariaDb,
+    MySql8,
 }

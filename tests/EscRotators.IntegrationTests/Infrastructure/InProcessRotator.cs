@@ -1,15 +1,19 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using EscRotators.Composition;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
-using EscRotators.MySql;
-using EscRotators.Postgres;
 using EscRotators.Protocol;
+using EscRotators.Rotation;
+using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests.Infrastructure;
 
-/// <summary>Runs one event through <see cref="RotationDispatcher"/> in this process, logging to a captured writer.</summary>
+/// <summary>
+/// Runs one event through the <see cref="RotationDispatcher"/> the composition root builds (the same engines and
+/// trust path as bootstrap), in this process, logging to a captured writer.
+/// </summary>
 public static class InProcessRotator
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -21,13 +25,11 @@ public static class InProcessRotator
     {
         using var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         var logger = new RotatorLogger(new LogSink(log, format, LogLevel.Info));
-        var dispatcher = new RotationDispatcher([new MySqlEngine(), new PostgresEngine()], options ?? new RotatorOptions(), logger);
-        using var timeout = new CancellationTokenSource(DefaultTimeout);
-        var reply = await dispatcher.DispatchAsync(
-            payload,
-            "test-" + Guid.NewGuid().ToString("N")[..12],
-            DateTimeOffset.UtcNow + DefaultTimeout,
-            timeout.Token).ConfigureAwait(false);
+        var dispatcher = RotatorComposition.CreateDispatcher(options ?? new RotatorOptions(), SystemTrustStore.FromEnvironment(), logger);
+        var budget = InvocationBudget.StartingNow(DefaultTimeout, TimeProvider.System);
+        using var replyDue = budget.CancelWhenReplyIsDue();
+        var reply = await dispatcher.RotateAsync(payload, "test-" + Guid.NewGuid().ToString("N")[..12], budget, replyDue.Token)
+            .ConfigureAwait(false);
         var result = RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
         LogGuard.AssertNoPasswordsIn(result, payload);
         return result;

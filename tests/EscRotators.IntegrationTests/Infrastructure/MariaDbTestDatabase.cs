@@ -20,7 +20,7 @@ public sealed class MariaDbTestDatabase : ITestDatabase
         _accounts = new MySqlAccounts(server.OpenAdminAsync, server.Database, IdentifiedByNativeHash);
     }
 
-    public DbEngine Engine => DbEngine.MySql;
+    public DbEngine Engine => DbEngine.MariaDb;
 
     public string Type => "mysql";
 

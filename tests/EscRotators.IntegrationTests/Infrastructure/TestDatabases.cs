@@ -6,7 +6,7 @@ public static class TestDatabases
     public static async Task<ITestDatabase> OpenAsync(DbEngine engine) => engine switch
     {
         DbEngine.Postgres => new PostgresTestDatabase(await PostgresServer.GetAsync().ConfigureAwait(false)),
-        DbEngine.MySql => new MariaDbTestDatabase(await MariaDbServer.GetAsync().ConfigureAwait(false)),
+        DbEngine.MariaDb => new MariaDbTestDatabase(await MariaDbServer.GetAsync().ConfigureAwait(false)),
         _ => throw new ArgumentOutOfRangeException(nameof(engine)),
     };
 

@@ -52,7 +52,7 @@ public sealed class RuntimeApiBadEventStormTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_thousand_bad_events_then_a_good_one_in_one_process(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -15,7 +15,7 @@ namespace EscRotators.IntegrationTests.Lambda;
 public sealed class RuntimeApiFailureTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_malformed_event_gets_a_400_and_the_same_process_then_rotates(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

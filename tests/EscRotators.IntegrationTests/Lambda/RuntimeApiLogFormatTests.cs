@@ -10,7 +10,7 @@ namespace EscRotators.IntegrationTests.Lambda;
 public sealed class RuntimeApiLogFormatTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Every_output_line_is_a_JSON_object_with_timestamp_level_requestId_and_message(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -12,7 +12,7 @@ namespace EscRotators.IntegrationTests.Lambda;
 public sealed class RuntimeApiRotationTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_A_through_the_Runtime_API_applies_the_new_password(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -37,7 +37,7 @@ public sealed class RuntimeApiRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Form_B_through_the_Runtime_API_alternates_users_in_one_warm_process(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -25,7 +25,7 @@ public sealed class MySql8TestDatabase : ITestDatabase
 
     public MySql8Server Server => _server;
 
-    public DbEngine Engine => DbEngine.MySql;
+    public DbEngine Engine => DbEngine.MySql8;
 
     public string Type => "mysql";
 

@@ -99,4 +99,38 @@ public sealed class LogSinkTests
     {
         public override DateTimeOffset GetUtcNow() => now;
     }
+
+    [TestCase("\u202e", "\\u202e")]
+    [TestCase("\u200b", "\\u200b")]
+    [TestCase("\u2028", "\\u2028")]
+    [TestCase("\u2029", "\\u2029")]
+    [TestCase("\u0085", "\\u0085")]
+    public void Text_lines_escape_unicode_characters_that_could_forge_or_hide_log_content(string raw, string escaped)
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        new RotatorLogger(sink, "req").Warn("bad " + raw + "name", LogField.Of("rotatedUser", "u" + raw + "x"));
+
+        var line = output.ToString();
+        Assert.That(line, Does.Not.Contain(raw));
+        Assert.That(line, Does.Contain("bad " + escaped + "name"));
+        Assert.That(line, Does.Contain("rotatedUser=\"u" + escaped + "x\""));
+    }
+
+    [Test]
+    public void Text_lines_escape_a_lone_surrogate()
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        new RotatorLogger(sink, "req").Warn("bad", LogField.Of("rotatedUser", "u" + '\ud800' + "x"));
+
+        Assert.That(output.ToString(), Does.Contain("rotatedUser=\"u\\ud800x\""));
+    }
+
+    [Test]
+    public void Text_lines_keep_printable_unicode_and_emoji()
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        new RotatorLogger(sink, "req").Info("ok", LogField.Of("rotatedUser", "jos\u00e9\U0001F600"));
+
+        Assert.That(output.ToString(), Does.Contain("rotatedUser=jos\u00e9\U0001F600"));
+    }
 }

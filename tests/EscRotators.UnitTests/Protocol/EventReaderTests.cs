@@ -55,6 +55,14 @@ public sealed class EventReaderTests
     }
 
     [Test]
+    public void Malformed_json_points_to_the_documented_protocol()
+    {
+        var ex = Assert.Throws<InvalidRequestException>(() => Read("{"));
+
+        Assert.That(ex!.Message, Does.Contain("see docs/protocol.md").And.Not.Contain("PROTOCOL.md"));
+    }
+
+    [Test]
     public void Json_null_is_an_invalid_request_not_a_crash()
     {
         var ex = Assert.Throws<InvalidRequestException>(() => Read("null"));

@@ -43,4 +43,34 @@ public sealed class SecretRedactorTests
 
         Assert.That(redactor.Redact("nothing to hide"), Is.EqualTo("nothing to hide"));
     }
+
+    [Test]
+    public void A_one_character_secret_does_not_garble_words_that_contain_it()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("x");
+
+        Assert.That(redactor.Redact("role \"user1\" does not exist"), Is.EqualTo("role \"user1\" does not exist"));
+        Assert.That(redactor.Redact("password x was refused"), Is.EqualTo("password [redacted] was refused"));
+        Assert.That(redactor.Redact("near 'x'"), Is.EqualTo("near '[redacted]'"));
+    }
+
+    [Test]
+    public void Only_whole_tokens_are_masked()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("abc123");
+
+        Assert.That(redactor.Redact("xabc123 abc1234 abc123"), Is.EqualTo("xabc123 abc1234 [redacted]"));
+        Assert.That(redactor.Redact("abc123."), Is.EqualTo("[redacted]."));
+    }
+
+    [Test]
+    public void Secrets_with_punctuation_at_their_edges_are_masked_wherever_they_appear()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("!pw!");
+
+        Assert.That(redactor.Redact("a!pw!b"), Is.EqualTo("a[redacted]b"));
+    }
 }

@@ -1,3 +1,4 @@
+using EscRotators.Dispatch;
 using EscRotators.Engines;
 
 namespace EscRotators.UnitTests.Rotation;
@@ -8,6 +9,9 @@ internal sealed class FakeEngine : IDatabaseEngine
     public FakeEngine(string type = "mysql") => Type = type;
 
     public string Type { get; }
+
+    /// <summary>Registered as the real engine of the same type is: only PostgreSQL requires <c>database</c>.</summary>
+    public EngineRegistration Registration => new(this, RequiresDatabase: Type == "postgres");
 
     public List<(string Username, string Password)> SetCalls { get; } = [];
 

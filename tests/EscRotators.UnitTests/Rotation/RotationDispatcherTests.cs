@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using EscRotators.Configuration;
@@ -6,6 +5,8 @@ using EscRotators.Dispatch;
 using EscRotators.Engines;
 using EscRotators.Logging;
 using EscRotators.Protocol;
+using EscRotators.Rotation;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EscRotators.UnitTests.Rotation;
 
@@ -25,20 +26,29 @@ public sealed class RotationDispatcherTests
         """;
 
     private FakeEngine _engine = null!;
+    private FakeEngine _postgres = null!;
     private StringWriter _log = null!;
+    private FakeTimeProvider _time = null!;
     private RotationDispatcher _dispatcher = null!;
 
     [SetUp]
     public void SetUp()
     {
         _engine = new FakeEngine();
+        _postgres = new FakeEngine("postgres");
         _log = new StringWriter();
-        var options = new RotatorOptions { RetryDelays = [TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)] };
-        _dispatcher = new RotationDispatcher([_engine, new FakeEngine("postgres")], options, new RotatorLogger(new LogSink(_log, LogFormat.Text, LogLevel.Debug)));
+        _time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 2, 0, 0, TimeSpan.Zero));
+        var options = new RotatorOptions { RetryDelays = [TimeSpan.Zero, TimeSpan.Zero] };
+        _dispatcher = new RotationDispatcher(
+            [_engine.Registration, _postgres.Registration],
+            options,
+            new RotatorLogger(new LogSink(_log, LogFormat.Text, LogLevel.Debug, _time)));
     }
 
+    private InvocationBudget Budget(TimeSpan timeout) => new(_time.GetUtcNow() + timeout, _time);
+
     private Task<RotationReply> Dispatch(string json, CancellationToken cancellationToken = default) =>
-        _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(json), "req", DateTimeOffset.UtcNow.AddSeconds(30), cancellationToken);
+        _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(json), "req", Budget(TimeSpan.FromSeconds(30)), cancellationToken);
 
     private static string Json(RotationReply reply) => Encoding.UTF8.GetString(ReplySerializer.Serialize(reply));
 
@@ -208,15 +218,20 @@ public sealed class RotationDispatcherTests
     [Test]
     public async Task Deadline_gives_a_400_saying_the_database_did_not_answer()
     {
-        _engine.SetBehaviour = ct => Task.Delay(Timeout.Infinite, ct);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var budget = Budget(TimeSpan.FromSeconds(3));
+        using var replyDue = budget.CancelWhenReplyIsDue();
+        _engine.SetBehaviour = ct =>
+        {
+            // The statement hangs until the budget's work time is up.
+            _time.Advance(TimeSpan.FromSeconds(3));
+            return Task.Delay(Timeout.Infinite, ct);
+        };
 
-        var started = Stopwatch.StartNew();
-        var reply = await Dispatch(FormA, deadline.Token);
+        var reply = await _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(FormA), "req", budget, replyDue.Token);
 
-        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
         Assert.That(reply.Code, Is.EqualTo(400));
         Assert.That(reply.Message, Does.Contain("did not answer in time"));
+        Assert.That(reply.Message, Does.Contain("may or may not have changed"), "the statement was on its way");
     }
 
     [Test]
@@ -248,10 +263,10 @@ public sealed class RotationDispatcherTests
     [Test]
     public async Task Connect_timeout_is_derived_from_the_deadline()
     {
-        await _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(FormA), "req", DateTimeOffset.UtcNow.AddSeconds(3), CancellationToken.None);
+        await _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(FormA), "req", Budget(TimeSpan.FromSeconds(3)), CancellationToken.None);
 
-        var timeout = _engine.Endpoints.Single().ConnectTimeout;
-        Assert.That(timeout, Is.GreaterThan(TimeSpan.FromSeconds(2)).And.LessThanOrEqualTo(TimeSpan.FromSeconds(3)));
+        // 3 s less the 250 ms reply margin, rounded down to the whole seconds drivers take.
+        Assert.That(_engine.Endpoints.Single().ConnectTimeout, Is.EqualTo(TimeSpan.FromSeconds(2)));
     }
 
     [Test]
@@ -260,9 +275,99 @@ public sealed class RotationDispatcherTests
         _engine.SetFailures.Enqueue(new InvalidOperationException("bug holding new-secret"));
 
         var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
-            _dispatcher.HandleAsync(Encoding.UTF8.GetBytes(FormA), "req", DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None));
+            _dispatcher.RotateToJsonAsync(Encoding.UTF8.GetBytes(FormA), "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None));
 
         Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
         Assert.That(_log.ToString(), Does.Not.Contain("new-secret").And.Contain("InvalidOperationException"));
+    }
+
+    [Test]
+    public async Task A_parsed_event_goes_through_the_same_validation_rotation_and_reply()
+    {
+        var evt = EventReader.Read(Encoding.UTF8.GetBytes(FormB));
+
+        var reply = await _dispatcher.RotateAsync(evt, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None);
+
+        Assert.That(reply.Code, Is.EqualTo(200));
+        Assert.That(reply.State!.Current!.Username, Is.EqualTo("user2"));
+        Assert.That(_engine.VerifyCalls.Single(), Is.EqualTo(_engine.SetCalls.Single()));
+    }
+
+    [Test]
+    public void A_bug_behind_the_parsed_event_entry_is_caught_by_the_same_catch_all()
+    {
+        _engine.SetFailures.Enqueue(new InvalidOperationException("bug holding new-secret"));
+        var evt = EventReader.Read(Encoding.UTF8.GetBytes(FormA));
+
+        var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
+            _dispatcher.RotateAsync(evt, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
+        Assert.That(_log.ToString(), Does.Contain("unexpected failure"));
+    }
+
+    [Test]
+    public async Task An_event_already_past_its_deadline_says_so_and_contacts_nothing()
+    {
+        var reply = await _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(FormA), "req", Budget(TimeSpan.FromSeconds(-5)), CancellationToken.None);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.Message, Does.StartWith("the invocation's deadline had already passed"));
+        Assert.That(reply.Message, Does.Not.Contain("1 ms"));
+        Assert.That(_engine.BeginCalls, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_deadline_while_connecting_says_nothing_changed()
+    {
+        var budget = Budget(TimeSpan.FromSeconds(3));
+        using var replyDue = budget.CancelWhenReplyIsDue();
+        _engine.BeginFailures.Enqueue(new OperationCanceledException());
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        var reply = await _dispatcher.RotateAsync(Encoding.UTF8.GetBytes(FormA), "req", budget, replyDue.Token);
+
+        Assert.That(reply.Code, Is.EqualTo(400));
+        Assert.That(reply.Message, Does.Not.Contain("may or may not"));
+        Assert.That(_engine.SetCalls, Is.Empty);
+    }
+
+    [TestCase("\"database\":\"app\",")]
+    [TestCase("\"database\":\"app\"")]
+    public async Task Mysql_rotates_without_a_database_in_both_forms(string database)
+    {
+        var formA = FormA.Replace(database, database.EndsWith(',') ? "" : "\"database\":\"\"", StringComparison.Ordinal);
+        var formB = FormB.Replace(database, database.EndsWith(',') ? "" : "\"database\":\"\"", StringComparison.Ordinal);
+
+        Assert.That((await Dispatch(formA)).Code, Is.EqualTo(200));
+        Assert.That((await Dispatch(formB)).Code, Is.EqualTo(200));
+        Assert.That(_engine.Endpoints.Select(e => e.Database), Is.All.Empty);
+    }
+
+    [Test]
+    public async Task Postgres_without_a_database_is_refused_before_the_engine()
+    {
+        var reply = await Dispatch(FormA.Replace("\"mysql\"", "\"postgres\"", StringComparison.Ordinal).Replace("\"database\":\"app\",", "", StringComparison.Ordinal));
+
+        Assert.That(reply.Message, Is.EqualTo("database is required"));
+        Assert.That(_postgres.BeginCalls, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_one_character_state_password_does_not_garble_the_message()
+    {
+        _engine.BeginFailures.Enqueue(new RotationFailedException(RotationFailureKind.UnknownUser, "role \"user2\" does not exist"));
+
+        var reply = await Dispatch(FormB.Replace("\"current-secret\"", "\"x\"", StringComparison.Ordinal));
+
+        Assert.That(reply.Message, Is.EqualTo("role \"user2\" does not exist"));
+    }
+
+    [Test]
+    public async Task An_unknown_type_echo_escapes_format_characters()
+    {
+        var reply = await Dispatch("{\"type\":\"a\\u2028b\\u202ec\\u200bd\"}");
+
+        Assert.That(reply.Message, Is.EqualTo("unknown event type a?b?c?d"));
     }
 }

@@ -19,8 +19,16 @@ public sealed class RequestValidatorTests
           "rotateUsers":{"username1":"user1","username2":"user2"}}}
         """;
 
-    private static RotationRequest Validate(string json, TlsSettings? defaults = null) =>
-        new RequestValidator(defaults ?? TlsSettings.Default).Validate(EventReader.Read(Encoding.UTF8.GetBytes(json)), "mysql");
+    // As the composition root registers the engines: only PostgreSQL requires a database.
+    private static RotationRequest Validate(string json, TlsSettings? defaults = null)
+    {
+        var evt = EventReader.Read(Encoding.UTF8.GetBytes(json));
+        return new RequestValidator(defaults ?? TlsSettings.Default).Validate(evt, requiresDatabase: evt.Type == "postgres");
+    }
+
+    private static ConnectorRequest ValidateConnector(string json) => (ConnectorRequest)Validate(json);
+
+    private static FullRotationRequest ValidateFullRotation(string json) => (FullRotationRequest)Validate(json);
 
     private static string Rejection(string json)
     {
@@ -39,9 +47,10 @@ public sealed class RequestValidatorTests
     {
         var request = Validate(FormA);
 
-        Assert.That(request.Form, Is.EqualTo(RequestForm.ConnectorRequest));
-        Assert.That(request.RotateUsername, Is.EqualTo("user1"));
-        Assert.That(request.NewPassword, Is.EqualTo("new"));
+        Assert.That(request, Is.TypeOf<ConnectorRequest>());
+        var connector = (ConnectorRequest)request;
+        Assert.That(connector.RotateUsername, Is.EqualTo("user1"));
+        Assert.That(connector.NewPassword, Is.EqualTo("new"));
         Assert.That(request.Endpoint.Host, Is.EqualTo("db"));
         Assert.That(request.Endpoint.Port, Is.EqualTo(3306));
         Assert.That(request.Endpoint.Database, Is.EqualTo("app"));
@@ -69,7 +78,6 @@ public sealed class RequestValidatorTests
     [TestCase("\"port\":3306", "\"port\":0", "port must be between 1 and 65535")]
     [TestCase("\"port\":3306", "\"port\":65536", "port must be between 1 and 65535")]
     [TestCase("\"port\":3306", "\"port\":-1", "port must be between 1 and 65535")]
-    [TestCase("\"database\":\"app\"", "\"database\":\"\"", "database is required")]
     [TestCase("\"username\":\"m\"", "\"username\":\"\"", "managingUser.username is required")]
     [TestCase("\"password\":\"mp\"", "\"password\":null", "managingUser.password is required")]
     [TestCase("\"username\":\"user1\"", "\"username\":\"\"", "rotateUser.username is required")]
@@ -83,12 +91,10 @@ public sealed class RequestValidatorTests
     [Test]
     public void Form_b_is_accepted_with_its_fields()
     {
-        var request = Validate(FormB);
+        var request = ValidateFullRotation(FormB);
 
-        Assert.That(request.Form, Is.EqualTo(RequestForm.FullRotation));
         Assert.That(request.Username1, Is.EqualTo("user1"));
         Assert.That(request.Username2, Is.EqualTo("user2"));
-        Assert.That(request.NewPassword, Is.Null);
         Assert.That(request.State, Is.Null);
         Assert.That(request.PasswordPolicy.Length, Is.EqualTo(32));
     }
@@ -116,6 +122,58 @@ public sealed class RequestValidatorTests
             Is.EqualTo("inputs.rotateUsers is required"));
     }
 
+    [TestCase("\"database\":\"\"")]
+    [TestCase("\"database\":null")]
+    [TestCase("\"database\":\"  \"")]
+    public void Mysql_accepts_an_empty_or_missing_database_in_both_forms(string database)
+    {
+        var formA = ValidateConnector(Edit(FormA, "\"database\":\"app\"", database));
+        var formB = ValidateFullRotation(Edit(Edit(FormB, "\"postgres\"", "\"mysql\""), "\"database\":\"app\"", database));
+        var absent = ValidateConnector(Edit(FormA, "\"database\":\"app\",", ""));
+
+        Assert.That(formA.Endpoint.Database, Is.Empty);
+        Assert.That(formB.Endpoint.Database, Is.Empty);
+        Assert.That(absent.Endpoint.Database, Is.Empty);
+    }
+
+    [TestCase("\"database\":\"\"")]
+    [TestCase("\"database\":null")]
+    public void Postgres_requires_the_database_in_both_forms(string database)
+    {
+        var formA = Edit(Edit(FormA, "\"mysql\"", "\"postgres\""), "\"database\":\"app\"", database);
+        var formB = Edit(FormB, "\"database\":\"app\"", database);
+
+        Assert.That(Rejection(formA), Is.EqualTo("database is required"));
+        Assert.That(Rejection(formB), Is.EqualTo("inputs.database.database is required"));
+    }
+
+    [TestCase("localhost:", "host must not include a port; put the port in the port field")]
+    [TestCase("db:abc", "host must not include a port; put the port in the port field")]
+    [TestCase("127.0.0.1:56432", "host must not include a port; put the port in the port field")]
+    [TestCase("a,b", "host must name one host, not a list")]
+    [TestCase("127.0.0.1,127.0.0.2", "host must name one host, not a list")]
+    [TestCase("  ,  ", "host must name one host, not a list")]
+    [TestCase("db host", "host must be one host name or IP address (letters, digits, '.', '-', '_')")]
+    [TestCase("/var/run/postgresql", "host must be one host name or IP address (letters, digits, '.', '-', '_')")]
+    public void Host_must_be_exactly_one_host_without_a_port(string host, string message)
+    {
+        var hostJson = System.Text.Json.JsonSerializer.Serialize(host);
+        Assert.That(Rejection(Edit(FormA, "\"host\":\"db\"", $"\"host\":{hostJson}")), Is.EqualTo(message));
+        Assert.That(Rejection(Edit(FormB, "\"host\":\"db\"", $"\"host\":{hostJson}")), Is.EqualTo("inputs.database." + message));
+    }
+
+    [TestCase("db.internal")]
+    [TestCase("127.0.0.1")]
+    [TestCase("::1")]
+    [TestCase("fe80::1")]
+    [TestCase("my_db-1.example.com")]
+    [TestCase(" localhost ")]
+    public void One_host_name_or_address_is_accepted(string host)
+    {
+        var hostJson = System.Text.Json.JsonSerializer.Serialize(host);
+        Assert.That(Validate(Edit(FormA, "\"host\":\"db\"", $"\"host\":{hostJson}")).Endpoint.Host, Is.EqualTo(host.Trim()));
+    }
+
     [Test]
     public void User_names_that_differ_only_in_case_are_two_users()
     {
@@ -128,7 +186,7 @@ public sealed class RequestValidatorTests
     public void Password_policy_length_within_bounds_is_kept(int length)
     {
         var json = Edit(FormB, "\"rotateUsers\"", $"\"passwordPolicy\":{{\"length\":{length},\"symbols\":\"!#!\"}},\"rotateUsers\"");
-        var policy = Validate(json).PasswordPolicy;
+        var policy = ValidateFullRotation(json).PasswordPolicy;
 
         Assert.That(policy.Length, Is.EqualTo(length));
         Assert.That(policy.Symbols, Is.EqualTo("!#"));

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using EscRotators.Tls;
 
-namespace EscRotators.Bootstrap;
+namespace EscRotators.Composition;
 
 /// <summary>
 /// Moves the platform CA store out of .NET's way for this process (see <see cref="SystemTrustStore"/>): records where

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+
+namespace EscRotators.Logging;
+
+/// <summary>
+/// Which characters may appear raw in a text log line or an echoed value. Besides control characters, Unicode format
+/// characters (U+202E reverses the text that follows, U+200B hides), line and paragraph separators (U+2028/U+2029
+/// break lines in many viewers) and lone surrogates could forge or hide log content.
+/// </summary>
+public static class PrintableText
+{
+    public static bool IsPrintable(char c) => CharUnicodeInfo.GetUnicodeCategory(c) switch
+    {
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
+            or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate
+            or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned => false,
+        _ => true,
+    };
+
+    /// <summary>
+    /// Appends <paramref name="text"/> with every character that is not printable written as an escape
+    /// (<c>\n</c>, <c>\r</c>, <c>\t</c>, otherwise <c>\uXXXX</c>); surrogate pairs (emoji) stay as they are.
+    /// </summary>
+    public static StringBuilder AppendEscaped(StringBuilder builder, string text)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                builder.Append(c).Append(text[++i]);
+                continue;
+            }
+
+            _ = c switch
+            {
+                '\n' => builder.Append("\\n"),
+                '\r' => builder.Append("\\r"),
+                '\t' => builder.Append("\\t"),
+                _ when IsPrintable(c) => builder.Append(c),
+                _ => builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+            };
+        }
+
+        return builder;
+    }
+
+    /// <summary>True when <see cref="AppendEscaped"/> would change <paramref name="text"/>.</summary>
+    public static bool NeedsEscaping(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (!IsPrintable(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
