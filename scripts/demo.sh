@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local end-to-end demo: throwaway PostgreSQL and MariaDB on 127.0.0.1, least-privilege users as PROTOCOL.md
+# Local end-to-end demo: throwaway PostgreSQL and MariaDB on 127.0.0.1, least-privilege users as docs/protocol.md
 # describes, then two Form B rotations per engine through the real Lambda path (the Native AOT `bootstrap` driven
 # by a local Lambda Runtime API, 3 s deadline), showing the state alternate and the returned credentials log in.
 # Passwords are never printed: only their length.

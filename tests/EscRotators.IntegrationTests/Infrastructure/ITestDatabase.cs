@@ -29,7 +29,7 @@ public interface ITestDatabase : IAsyncDisposable
     /// <summary>Creates a login (PostgreSQL: a role WITH LOGIN; MySQL: '<c>name</c>'@'%').</summary>
     Task<TestUser> CreateUserAsync(string? name = null, string? password = null);
 
-    /// <summary>Creates a managing user with exactly the least privilege PROTOCOL.md names, for <paramref name="rotatable"/>.</summary>
+    /// <summary>Creates a managing user with exactly the least privilege docs/protocol.md names, for <paramref name="rotatable"/>.</summary>
     Task<TestUser> CreateManagingUserAsync(IEnumerable<TestUser> rotatable, string? name = null, string? password = null);
 
     /// <summary>
