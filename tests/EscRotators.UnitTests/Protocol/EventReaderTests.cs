@@ -59,7 +59,7 @@ public sealed class EventReaderTests
     {
         var ex = Assert.Throws<InvalidRequestException>(() => Read("{"));
 
-        Assert.That(ex!.Message, Does.Contain("see docs/protocol.md").And.Not.Contain("PROTOCOL.md"));
+        Assert.That(ex!.Message, Does.Contain("see docs/protocol.md").And.Not.Contain("PROTOCOL"));
     }
 
     [Test]
