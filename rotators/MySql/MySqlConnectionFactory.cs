@@ -7,13 +7,14 @@ namespace EscRotators.MySql;
 /// <summary>Builds one unpooled connection per call, with TLS policy and bounded timeouts.</summary>
 internal static class MySqlConnectionFactory
 {
-    public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check)
+    /// <param name="through">A loopback port relaying to the server (<see cref="CleartextGuard"/>); null to connect directly.</param>
+    public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check, int? through)
     {
         var timeoutSeconds = (uint)endpoint.ConnectTimeoutSeconds;
         var settings = new MySqlConnectionStringBuilder
         {
-            Server = endpoint.Host,
-            Port = (uint)endpoint.Port,
+            Server = through is null ? endpoint.Host : "127.0.0.1",
+            Port = (uint)(through ?? endpoint.Port),
             UserID = login.Username,
             Pooling = false,
             AutoEnlist = false,

@@ -36,8 +36,34 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
 
     // The check login uses no default database: the rotated user may lack rights on the managing user's database,
     // and the check is about the password, not about grants.
-    protected override DriverConnection CreateConnection(DatabaseEndpoint endpoint, Credential login, bool database, ServerCertificateCheck check) =>
-        new(MySqlConnectionFactory.Create(endpoint, login, database ? endpoint.Database : null, check));
+    // Without required TLS the driver goes through a CleartextGuard, which keeps it from answering a request for the
+    // password in the clear.
+    protected override async Task<DriverConnection> CreateConnectionAsync(
+        DatabaseEndpoint endpoint,
+        Credential login,
+        bool database,
+        ServerCertificateCheck check,
+        CancellationToken cancellationToken)
+    {
+        var schema = database ? endpoint.Database : null;
+        if (endpoint.Tls.Mode is not (TlsMode.Disable or TlsMode.Prefer))
+        {
+            return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, through: null));
+        }
+
+        var guard = await CleartextGuard.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, guard.Port), guard)
+        {
+            Explain = (context, exception) => guard.RefusedMethod is { } method
+                ? new RotationFailedException(
+                    RotationFailureKind.Authentication,
+                    $"{context.Address} asked {context.Who} for the password in cleartext ({method}) on an unencrypted connection; " +
+                    "the rotator refuses to send it: enable TLS on the server and use tls.mode verify-full (or require), " +
+                    "or give the account a hashing authentication plugin",
+                    exception)
+                : null,
+        };
+    }
 
     protected override async Task<MySqlServerProfile> ClaimAsync(
         DriverConnection connection,

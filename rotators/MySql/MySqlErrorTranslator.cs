@@ -43,15 +43,6 @@ internal static class MySqlErrorTranslator
                 exception);
         }
 
-        if (message.Contains("secure connection", StringComparison.OrdinalIgnoreCase))
-        {
-            return new RotationFailedException(
-                RotationFailureKind.Authentication,
-                $"{address} asked {who} for the password in cleartext on an unencrypted connection; the rotator refuses to send it: " +
-                "enable TLS on the server and use tls.mode verify-full (or require), or give the account a hashing plugin",
-                exception);
-        }
-
         if (context.Step == DatabaseStep.Connecting
             && (message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || message.Contains("TLS", StringComparison.Ordinal)))
         {

@@ -50,12 +50,17 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
     /// </summary>
     protected override string LoginPassword(string newPassword) => SaslPrep.Prepare(newPassword) ?? newPassword;
 
-    protected override DriverConnection CreateConnection(DatabaseEndpoint endpoint, Credential login, bool database, ServerCertificateCheck check)
+    protected override Task<DriverConnection> CreateConnectionAsync(
+        DatabaseEndpoint endpoint,
+        Credential login,
+        bool database,
+        ServerCertificateCheck check,
+        CancellationToken cancellationToken)
     {
         // The check login connects to the managing user's database too: PostgreSQL needs one, and CONNECT is
         // granted to PUBLIC by default.
         var dataSource = PostgresDataSourceFactory.CreateDataSource(endpoint, login, check);
-        return new DriverConnection(dataSource.CreateConnection(), dataSource);
+        return Task.FromResult(new DriverConnection(dataSource.CreateConnection(), dataSource));
     }
 
     protected override async Task<bool> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken)

@@ -42,7 +42,12 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     protected virtual string LoginPassword(string newPassword) => newPassword;
 
     /// <summary>An unopened connection; <paramref name="database"/> false for the check login, which needs none.</summary>
-    protected abstract DriverConnection CreateConnection(DatabaseEndpoint endpoint, Credential login, bool database, ServerCertificateCheck check);
+    protected abstract Task<DriverConnection> CreateConnectionAsync(
+        DatabaseEndpoint endpoint,
+        Credential login,
+        bool database,
+        ServerCertificateCheck check,
+        CancellationToken cancellationToken);
 
     /// <summary>Claims <paramref name="username"/> for this session; throws a <see cref="RotationFailureKind.Conflict"/> failure when taken.</summary>
     protected abstract Task<TClaim> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken);
@@ -72,7 +77,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         DriverConnection? connection = null;
         try
         {
-            connection = CreateConnection(endpoint, endpoint.ManagingUser, database: true, context.Check);
+            connection = await CreateConnectionAsync(endpoint, endpoint.ManagingUser, database: true, context.Check, cancellationToken).ConfigureAwait(false);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             context = context with { Step = DatabaseStep.Claiming };
             var claim = await ClaimAsync(connection, context, username, cancellationToken).ConfigureAwait(false);
@@ -82,7 +87,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         }
         catch (Exception ex)
         {
-            throw Failure(ex, context);
+            throw Failure(ex, context, connection);
         }
         finally
         {
@@ -102,7 +107,8 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         DriverConnection? connection = null;
         try
         {
-            connection = CreateConnection(endpoint, new Credential(login.Username, LoginPassword(login.Password)), database: false, context.Check);
+            var exact = new Credential(login.Username, LoginPassword(login.Password));
+            connection = await CreateConnectionAsync(endpoint, exact, database: false, context.Check, cancellationToken).ConfigureAwait(false);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             context = context with { Step = DatabaseStep.Verifying };
             await connection.RunAsync(
@@ -116,7 +122,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         }
         catch (Exception ex)
         {
-            throw Failure(ex, context);
+            throw Failure(ex, context, connection);
         }
         finally
         {
@@ -134,11 +140,12 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         };
 
     /// <summary>Every failure in one order; after the password statement went out, anything but the server's answer leaves the outcome unknown.</summary>
-    private RotationFailedException Failure(Exception exception, FailureContext context)
+    private RotationFailedException Failure(Exception exception, FailureContext context, DriverConnection? connection)
     {
         var failure = exception switch
         {
             RotationFailedException known => known,
+            _ when connection?.Explain?.Invoke(context, exception) is { } explained => explained,
             OperationCanceledException => ConnectionFailures.TimedOut(context, exception),
             _ => ConnectionFailures.FromCertificateCheck(context.Check, context.Endpoint, exception)
                 ?? Translate(exception, context)
@@ -182,7 +189,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
             }
             catch (Exception ex)
             {
-                throw _engine.Failure(ex, context);
+                throw _engine.Failure(ex, context, _connection);
             }
         }
 

@@ -31,6 +31,12 @@ public sealed class DriverConnection : IAsyncDisposable
     public DbConnection Connection { get; }
 
     /// <summary>
+    /// Explains a failure from what only this connection knows (e.g. a relay that refused an authentication method);
+    /// consulted before any other translation. Null when it has nothing to add.
+    /// </summary>
+    public Func<FailureContext, Exception, RotationFailedException?>? Explain { get; init; }
+
+    /// <summary>
     /// Runs one driver call with <paramref name="cancellationToken"/>; when the token fires first the call is
     /// abandoned (remembered, so that disposal does not wait for it), and any failure marks the connection unusable.
     /// </summary>

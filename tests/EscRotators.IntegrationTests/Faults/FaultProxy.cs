@@ -385,6 +385,13 @@ public sealed class FaultProxy : IAsyncDisposable
                         Volatile.Write(ref silent.Value, true);
                         Interlocked.Increment(ref _silenced);
                         Note($"#{number} server silenced after client read {reads} at +{Environment.TickCount64 - _created} ms");
+                        if (silence.Hangup)
+                        {
+                            await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+                            from.LingerState = new LingerOption(true, 0);
+                            from.Close(); // RST to the client, right after the statement went on to the server
+                            return total;
+                        }
                     }
                 }
 
