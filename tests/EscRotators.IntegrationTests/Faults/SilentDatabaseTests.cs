@@ -65,7 +65,8 @@ public sealed class SilentDatabaseTests
 
         Assert.That(result.ExitCode, Is.EqualTo(1), "exit 1 for a 400 reply, not 3 for an internal error: " + result.Describe());
         await scenario.AssertAsync(result, SilentAfter.PasswordStatement);
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3.5)), "process start to exit, against a 3 s timeout: " + result.Describe());
+        // The process's own deadline starts after its (JIT) start-up, which this clock also counts.
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "process start to exit, against a 3 s timeout: " + result.Describe());
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
