@@ -18,14 +18,15 @@ public static class ConnectionFailures
     {
         ArgumentNullException.ThrowIfNull(context);
         var (endpoint, who) = (context.Endpoint, context.Who);
+        var lost = false;
         for (var inner = exception; inner is not null; inner = inner.InnerException)
         {
             switch (inner)
             {
                 case SocketException socket when context.Step == DatabaseStep.Connecting:
                     return FromSocket(socket, endpoint, who, exception);
-                case SocketException or IOException or EndOfStreamException:
-                    return ConnectionLost(context, exception);
+                case SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.TimedOut }:
+                    return TimedOut(context, exception); // the driver's own timeout aborted the socket
                 case AuthenticationException:
                     return new RotationFailedException(
                         RotationFailureKind.Tls,
@@ -33,10 +34,14 @@ public static class ConnectionFailures
                         exception);
                 case TimeoutException:
                     return TimedOut(context, exception);
+                case SocketException or IOException:
+                    lost = true;
+                    break;
             }
         }
 
-        return null;
+        // After login, a broken connection is "lost", and after the password statement that leaves the outcome unknown.
+        return lost && context.Step != DatabaseStep.Connecting ? ConnectionLost(context, exception) : null;
     }
 
     /// <summary>The server did not answer in time, worded for the step that was waiting.</summary>
