@@ -7,19 +7,23 @@ namespace EscRotators.MySql;
 /// <summary>Builds one unpooled connection per call, with TLS policy and bounded timeouts.</summary>
 internal static class MySqlConnectionFactory
 {
-    public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check)
+    /// <param name="through">A loopback port relaying to the server (<see cref="CleartextGuard"/>); null to connect directly.</param>
+    public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check, int? through)
     {
         var timeoutSeconds = (uint)endpoint.ConnectTimeoutSeconds;
         var settings = new MySqlConnectionStringBuilder
         {
-            Server = endpoint.Host,
-            Port = (uint)endpoint.Port,
+            Server = through is null ? endpoint.Host : "127.0.0.1",
+            Port = (uint)(through ?? endpoint.Port),
             UserID = login.Username,
-            Password = login.Password,
             Pooling = false,
             AutoEnlist = false,
             ConnectionTimeout = timeoutSeconds,
             DefaultCommandTimeout = timeoutSeconds,
+
+            // On a command timeout or our cancellation, close the socket at once rather than send KILL QUERY and wait:
+            // a silent server never answers, and a graceful close would wait for it.
+            CancellationTimeout = -1,
 
             // Never fetch the server's RSA key over plaintext: that is a MITM opening. With TLS (the default,
             // Prefer) caching_sha2_password completes over the encrypted channel instead.
@@ -33,12 +37,16 @@ internal static class MySqlConnectionFactory
                 _ => MySqlSslMode.Required,
             },
         };
-        if (database is not null)
+        if (!string.IsNullOrEmpty(database))
         {
             settings.Database = database;
         }
 
         var connection = new MySqlConnection(settings.ConnectionString);
+
+        // The password never goes through the connection string, whose round trip trims surrounding white space.
+        var password = login.Password;
+        connection.ProvidePasswordCallback = _ => password;
         if (endpoint.Tls.VerifiesCertificate)
         {
             connection.RemoteCertificateValidationCallback = check.Validate;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EscRotators.Engines;
 using EscRotators.Tls;
 using MySqlConnector;
@@ -9,93 +10,116 @@ namespace EscRotators.MySql;
 /// out of that server's logs (<see cref="MySqlServerProfile"/>). The account name and the password (or its hash) are
 /// bound parameters, which MySqlConnector escapes as string literals; nothing from the request is spliced into SQL.
 /// </summary>
-public sealed class MySqlEngine : IDatabaseEngine
+public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
 {
-    private readonly SystemTrustStore? _systemTrust;
+    // GET_LOCK claims the account until the connection closes. The second column is 1 only on MariaDB, which runs
+    // "/*M! ... */" comments that MySQL skips: one round trip tells the flavour whatever the version string says.
+    private const string ClaimSql = "SELECT GET_LOCK(@name, 0), 0 /*M! + 1 */";
+
+    // The host part is a fixed literal; MariaDB and MySQL accept no whitespace around the '@'.
+    private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
+    private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
 
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
     public MySqlEngine(SystemTrustStore? systemTrust = null)
+        : base(systemTrust)
     {
-        _systemTrust = systemTrust;
     }
 
-    public string Type => "mysql";
+    public override string Type => "mysql";
 
-    public async Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
+    protected override string Product => "MySQL";
+
+    protected override string PasswordStatement => "ALTER USER";
+
+    protected override string DisplayUser(string username) => MySqlAccounts.Display(username);
+
+    // The check login uses no default database: the rotated user may lack rights on the managing user's database,
+    // and the check is about the password, not about grants.
+    // Without required TLS the driver goes through a CleartextGuard, which keeps it from answering a request for the
+    // password in the clear.
+    protected override async Task<DriverConnection> CreateConnectionAsync(
+        DatabaseEndpoint endpoint,
+        Credential login,
+        bool database,
+        ServerCertificateCheck check,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentNullException.ThrowIfNull(username);
-
-        var who = $"the managing user {MySqlAccounts.Display(endpoint.ManagingUser.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
-        var connection = MySqlConnectionFactory.Create(endpoint, endpoint.ManagingUser, endpoint.Database, check);
-        var connected = false;
-        try
+        var schema = database ? endpoint.Database : null;
+        if (endpoint.Tls.Mode is not (TlsMode.Disable or TlsMode.Prefer))
         {
-            await connection.OpenAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
-            connected = true;
-            var profile = MySqlServerProfile.FromVersion(connection.ServerVersion) ?? throw new RotationFailedException(
-                RotationFailureKind.InvalidTarget,
-                $"{endpoint.Host}:{endpoint.Port} runs MySQL {connection.ServerVersion}; the rotator needs MySQL 5.7.6 or later, or MariaDB");
+            return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, through: null));
+        }
 
-            await using (var claim = new MySqlCommand("SELECT GET_LOCK(@name, 0)", connection))
+        var guard = await CleartextGuard.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, guard.Port), guard)
+        {
+            Explain = (context, exception) => guard.RefusedMethod is { } method
+                ? new RotationFailedException(
+                    RotationFailureKind.Authentication,
+                    $"{context.Address} asked {context.Who} for the password in cleartext ({method}) on an unencrypted connection; " +
+                    "the rotator refuses to send it: enable TLS on the server and use tls.mode verify-full (or require), " +
+                    "or give the account a hashing authentication plugin",
+                    exception)
+                : null,
+        };
+    }
+
+    protected override async Task<MySqlServerProfile> ClaimAsync(
+        DriverConnection connection,
+        FailureContext context,
+        string username,
+        CancellationToken cancellationToken)
+    {
+        var (claimed, isMariaDb) = await connection.RunAsync(
+            async (db, token) =>
             {
+                await using var claim = new MySqlCommand(ClaimSql, (MySqlConnection)db);
                 claim.Parameters.AddWithValue("@name", RotationLockName.For(username));
-                if (Convert.ToInt64(await claim.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false) ?? 0L, System.Globalization.CultureInfo.InvariantCulture) != 1)
-                {
-                    throw new RotationFailedException(
-                        RotationFailureKind.Conflict,
-                        $"another rotation of {MySqlAccounts.Display(username)} is in progress on {endpoint.Host}:{endpoint.Port}; " +
-                        "this one changed nothing; retry once it has finished");
-                }
-            }
+                await using var reader = await claim.ExecuteReaderAsync(token).ConfigureAwait(false);
+                return await reader.ReadAsync(token).ConfigureAwait(false)
+                    ? (!reader.IsDBNull(0) && Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 1,
+                        Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture) == 1)
+                    : (false, false);
+            },
+            cancellationToken).ConfigureAwait(false);
 
-            var session = new MySqlPasswordChangeSession(connection, profile, endpoint, username, who, check);
-            connection = null;
-            return session;
-        }
-        catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
-        {
-            throw MySqlErrorTranslator.Translate(ex, endpoint, who, username, check, statementHasSecret: false);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex);
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-        }
+        var serverVersion = ((MySqlConnection)connection.Connection).ServerVersion;
+        var profile = MySqlServerProfile.Detect(serverVersion, isMariaDb) ?? throw new RotationFailedException(
+            RotationFailureKind.InvalidTarget,
+            $"{context.Address} runs MySQL {serverVersion}; the rotator needs MySQL 5.7.6 or later, or MariaDB");
+        return claimed
+            ? profile
+            : throw new RotationFailedException(
+                RotationFailureKind.Conflict,
+                $"another rotation of {MySqlAccounts.Display(username)} is in progress on {context.Address}; " +
+                "this one changed nothing; retry once it has finished");
     }
 
-    public async Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
+    protected override async Task SetPasswordAsync(
+        DriverConnection connection,
+        MySqlServerProfile claim,
+        FailureContext context,
+        string newPassword,
+        Action sending,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentNullException.ThrowIfNull(login);
-
-        // No default database: the rotated user may lack rights on the managing user's database, and the check
-        // is about the password, not about grants.
-        var who = $"the rotated user {MySqlAccounts.Display(login.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
-        await using var connection = MySqlConnectionFactory.Create(endpoint, login, database: null, check);
-        var connected = false;
-        try
-        {
-            await connection.OpenAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
-            connected = true;
-            await using var select = new MySqlCommand("SELECT 1", connection);
-            await select.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MySqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
-        {
-            throw MySqlErrorTranslator.Translate(ex, endpoint, who, login.Username, check, statementHasSecret: false);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected, ex);
-        }
+        var nativeHash = claim.StatementForm == PasswordStatementForm.NativePasswordHash;
+        var username = context.RotatedUser!;
+        sending();
+        await connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var alter = new MySqlCommand(nativeHash ? NativeHashSql : IdentifiedBySql, (MySqlConnection)db);
+                alter.Parameters.AddWithValue("@user", username);
+                alter.Parameters.AddWithValue("@password", nativeHash ? NativePasswordHash.Compute(newPassword) : newPassword);
+                return await alter.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
+
+    protected override RotationFailedException? Translate(Exception exception, FailureContext context) =>
+        MySqlErrorTranslator.Translate(exception, context);
+
+    protected override bool IsServerAnswer(Exception exception) => MySqlErrorTranslator.IsServerAnswer(exception);
 }

@@ -9,28 +9,28 @@ internal static class MySqlErrorTranslator
 {
     private const int NotValidPassword = 1819; // ER_NOT_VALID_PASSWORD (validate_password)
 
-    public static RotationFailedException Translate(
-        Exception exception,
-        DatabaseEndpoint endpoint,
-        string who,
-        string? rotatedUser,
-        ServerCertificateCheck check,
-        bool statementHasSecret)
+    /// <summary>An error the server sent in answer to a statement or login (it carries an SQLSTATE), not one the driver made up.</summary>
+    public static bool IsServerAnswer(Exception exception) =>
+        exception is MySqlException { ErrorCode: not (MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.CommandTimeoutExpired), SqlState.Length: 5 } server
+        && server.Number > 0
+        && server.InnerException is null;
+
+    public static RotationFailedException? Translate(Exception exception, FailureContext context)
     {
-        var address = $"{endpoint.Host}:{endpoint.Port}";
-        if (ConnectionFailures.FromCertificateCheck(check, endpoint, exception) is { } certificate)
+        var (endpoint, who, address) = (context.Endpoint, context.Who, context.Address);
+        if (exception is MySqlException { ErrorCode: MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted })
         {
-            return certificate;
+            return ConnectionFailures.TimedOut(context, exception);
         }
 
-        if (exception is MySqlException { ErrorCode: not MySqlErrorCode.UnableToConnectToHost } server && server.Number != 0)
+        if (IsServerAnswer(exception))
         {
-            return FromServer(server, endpoint, who, rotatedUser, statementHasSecret);
+            return FromServer((MySqlException)exception, context);
         }
 
-        if (ConnectionFailures.FromNetwork(exception, endpoint, who) is { } network)
+        if (exception is not MySqlException)
         {
-            return network;
+            return null;
         }
 
         var message = exception.Message;
@@ -43,7 +43,8 @@ internal static class MySqlErrorTranslator
                 exception);
         }
 
-        if (message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || message.Contains("TLS", StringComparison.Ordinal))
+        if (context.Step == DatabaseStep.Connecting
+            && (message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || message.Contains("TLS", StringComparison.Ordinal)))
         {
             return new RotationFailedException(
                 RotationFailureKind.Tls,
@@ -53,7 +54,7 @@ internal static class MySqlErrorTranslator
         }
 
         // MySqlConnector reports refused connections and unknown host names alike, without the socket error.
-        if (exception is MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } && exception.InnerException is null)
+        if (exception is MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost, InnerException: null } && context.Step == DatabaseStep.Connecting)
         {
             return new RotationFailedException(
                 RotationFailureKind.Unreachable,
@@ -62,20 +63,13 @@ internal static class MySqlErrorTranslator
                 exception);
         }
 
-        return new RotationFailedException(
-            RotationFailureKind.Unreachable,
-            $"could not connect to MySQL at {address} as {who}: {message}",
-            exception);
+        return null;
     }
 
-    private static RotationFailedException FromServer(
-        MySqlException error,
-        DatabaseEndpoint endpoint,
-        string who,
-        string? rotatedUser,
-        bool statementHasSecret)
+    private static RotationFailedException FromServer(MySqlException error, FailureContext context)
     {
-        var address = $"{endpoint.Host}:{endpoint.Port}";
+        var (endpoint, who, address, rotatedUser) = (context.Endpoint, context.Who, context.Address, context.RotatedUser);
+        var statementHasSecret = context.Step is DatabaseStep.PasswordSent;
         var manager = MySqlAccounts.Display(endpoint.ManagingUser.Username);
         var account = rotatedUser is null ? "the account" : MySqlAccounts.Display(rotatedUser);
         var database = "`" + endpoint.Database.Replace("`", "``", StringComparison.Ordinal) + "`";
@@ -107,8 +101,6 @@ internal static class MySqlErrorTranslator
                 RotationFailureKind.InvalidTarget,
                 $"the user name is too long for {address} (MySQL allows 32 characters; MariaDB 80 before 10.6, 128 since)",
                 error),
-            MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted =>
-                ConnectionFailures.TimedOut(endpoint, who, connected: true, error, passwordStatementSent: statementHasSecret),
             _ when error.Number == NotValidPassword => new RotationFailedException(
                 RotationFailureKind.InvalidTarget,
                 $"the server's password policy (validate_password) rejected the new password on {address}: use a longer password or add symbols (inputs.passwordPolicy)",

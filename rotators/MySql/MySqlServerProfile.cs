@@ -3,40 +3,38 @@ using System.Globalization;
 namespace EscRotators.MySql;
 
 /// <summary>
-/// What the rotator needs to know about a server, read from its version string: the flavour and the
-/// <c>ALTER USER</c> form that keeps the password out of that server's logs.
+/// The <c>ALTER USER</c> form that keeps the password out of this server's logs. MariaDB is recognised by what the
+/// server does (it runs <c>/*M! ... */</c> comments, which MySQL skips), not by its version string, which a
+/// <c>version</c> setting or a proxy can make say anything.
 /// </summary>
-public sealed record MySqlServerProfile(MySqlServerFlavor Flavor, Version Version, PasswordStatementForm StatementForm)
+public sealed record MySqlServerProfile(PasswordStatementForm StatementForm)
 {
     /// <summary>ALTER USER ... IDENTIFIED BY arrived in MySQL 5.7.6.</summary>
     private static readonly Version MinimumMySql = new(5, 7, 6);
 
     /// <summary>
-    /// Reads a server version such as <c>8.0.36</c>, <c>8.0.mysql_aurora.3.04.0</c>, <c>10.11.6-MariaDB-log</c>
-    /// or <c>5.5.5-10.6.12-MariaDB</c> (the prefix old MariaDB releases sent for compatibility). Null when the
-    /// server is too old to rotate safely.
+    /// The profile of a server that announced <paramref name="serverVersion"/> (such as <c>8.0.36</c> or
+    /// <c>8.0.mysql_aurora.3.04.0</c>) and answered the MariaDB-only probe with <paramref name="isMariaDb"/>. Null
+    /// when a MySQL server is too old to rotate safely.
     /// </summary>
-    public static MySqlServerProfile? FromVersion(string serverVersion)
+    public static MySqlServerProfile? Detect(string serverVersion, bool isMariaDb)
     {
         ArgumentNullException.ThrowIfNull(serverVersion);
-        if (serverVersion.Contains("MariaDB", StringComparison.OrdinalIgnoreCase))
+        if (isMariaDb || serverVersion.Contains("MariaDB", StringComparison.OrdinalIgnoreCase))
         {
-            var text = serverVersion.StartsWith("5.5.5-", StringComparison.Ordinal) ? serverVersion[6..] : serverVersion;
-            return new MySqlServerProfile(MySqlServerFlavor.MariaDb, Leading(text), PasswordStatementForm.NativePasswordHash);
+            return new MySqlServerProfile(PasswordStatementForm.NativePasswordHash);
         }
-
-        var version = Leading(serverVersion);
 
         // Aurora names only major.minor ("5.7.mysql_aurora.2.11.2"); every Aurora MySQL is 5.7.12-compatible or later.
         if (serverVersion.Contains("mysql_aurora", StringComparison.OrdinalIgnoreCase))
         {
-            return new MySqlServerProfile(MySqlServerFlavor.AuroraMySql, version, PasswordStatementForm.IdentifiedBy);
+            return new MySqlServerProfile(PasswordStatementForm.IdentifiedBy);
         }
 
-        return version < MinimumMySql ? null : new MySqlServerProfile(MySqlServerFlavor.MySql, version, PasswordStatementForm.IdentifiedBy);
+        return Leading(serverVersion) < MinimumMySql ? null : new MySqlServerProfile(PasswordStatementForm.IdentifiedBy);
     }
 
-    // "8.0.mysql_aurora.3.04.0" -> 8.0; "10.11.6-MariaDB" -> 10.11.6: the numeric dotted prefix.
+    // "8.0.36-log" -> 8.0.36: the numeric dotted prefix.
     private static Version Leading(string text)
     {
         var parts = new List<int>(3);

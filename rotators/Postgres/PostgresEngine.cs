@@ -1,5 +1,6 @@
 using System.Text;
 using EscRotators.Engines;
+using EscRotators.Postgres.Scram;
 using EscRotators.Tls;
 using Npgsql;
 
@@ -10,26 +11,30 @@ namespace EscRotators.Postgres;
 /// reaches the server. The role name and the verifier are quoted by the server itself (<c>format('%I', '%L')</c>)
 /// from bound parameters, in the same query that proves the role exists.
 /// </summary>
-public sealed class PostgresEngine : IDatabaseEngine
+public sealed class PostgresEngine : DatabaseEngine<bool>
 {
     // A session-level lock, released when the connection closes; hashtextextended exists since PostgreSQL 11.
     private const string ClaimSql = "SELECT pg_try_advisory_lock(hashtextextended('esc-rotator:' || $1, 0))";
 
-    private readonly SystemTrustStore? _systemTrust;
+    private const string PrepareAlterSql =
+        "SELECT format('ALTER ROLE %I PASSWORD %L', rolname, $2) FROM pg_catalog.pg_roles WHERE rolname = $1";
 
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
     public PostgresEngine(SystemTrustStore? systemTrust = null)
+        : base(systemTrust)
     {
-        _systemTrust = systemTrust;
     }
 
-    public string Type => "postgres";
+    public override string Type => "postgres";
 
-    public async Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
+    protected override string Product => "PostgreSQL";
+
+    protected override string PasswordStatement => "ALTER ROLE";
+
+    protected override string DisplayUser(string username) => PostgresIdentifiers.Display(username);
+
+    protected override void CheckUsername(string username)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentNullException.ThrowIfNull(username);
-
         var nameBytes = Encoding.UTF8.GetByteCount(username);
         if (nameBytes > PostgresIdentifiers.MaxNameBytes)
         {
@@ -37,107 +42,84 @@ public sealed class PostgresEngine : IDatabaseEngine
                 RotationFailureKind.InvalidTarget,
                 $"PostgreSQL role names are at most {PostgresIdentifiers.MaxNameBytes} bytes; the user to rotate has {nameBytes}");
         }
-
-        var who = $"the managing user {PostgresIdentifiers.Display(endpoint.ManagingUser.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
-        NpgsqlDataSource? dataSource = PostgresConnectionFactory.Create(endpoint, endpoint.ManagingUser, check);
-        NpgsqlConnection? connection = null;
-        try
-        {
-            connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
-            await using (var claim = new NpgsqlCommand(ClaimSql, connection))
-            {
-                claim.Parameters.Add(new NpgsqlParameter { Value = username });
-                if (await claim.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false) is not true)
-                {
-                    throw new RotationFailedException(
-                        RotationFailureKind.Conflict,
-                        $"another rotation of role {PostgresIdentifiers.Display(username)} is in progress on {endpoint.Host}:{endpoint.Port}; " +
-                        "this one changed nothing; retry once it has finished");
-                }
-            }
-
-            var session = new PostgresPasswordChangeSession(dataSource, connection, endpoint, username, who, check);
-            (dataSource, connection) = (null, null);
-            return session;
-        }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
-        {
-            throw PostgresErrorTranslator.Translate(ex, endpoint, who, check, connected: true);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected: true, ex);
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (dataSource is not null)
-            {
-                await dataSource.DisposeAsync().ConfigureAwait(false);
-            }
-        }
     }
 
-    public async Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentNullException.ThrowIfNull(login);
+    /// <summary>
+    /// Npgsql hashes the password as given, while the verifier (like libpq) hashes its SASLprep form: the check login
+    /// must present exactly the string the verifier was computed from.
+    /// </summary>
+    protected override string LoginPassword(string newPassword) => SaslPrep.Prepare(newPassword) ?? newPassword;
 
-        var who = $"the rotated user {PostgresIdentifiers.Display(login.Username)}";
-        var check = new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust);
-        await using var dataSource = PostgresConnectionFactory.Create(endpoint, login, check);
-        await using var connection = await OpenAsync(dataSource, endpoint, who, check, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var select = new NpgsqlCommand("SELECT 1", connection);
-            await select.ExecuteScalarAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
-        {
-            throw PostgresErrorTranslator.Translate(ex, endpoint, who, check, connected: true);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            throw ConnectionFailures.TimedOut(endpoint, who, connected: true, ex);
-        }
-    }
-
-    private static async Task<NpgsqlConnection> OpenAsync(
-        NpgsqlDataSource dataSource,
+    protected override Task<DriverConnection> CreateConnectionAsync(
         DatabaseEndpoint endpoint,
-        string who,
+        Credential login,
+        bool database,
         ServerCertificateCheck check,
         CancellationToken cancellationToken)
     {
-        var connection = dataSource.CreateConnection();
-        try
-        {
-            await connection.OpenAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw PostgresErrorTranslator.Translate(ex, endpoint, who, check, connected: false);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (InvalidOperationException)
-            {
-                // Npgsql refuses to close a connection that is still connecting; its own timeout (sized to end
-                // before the deadline) closes the socket.
-            }
-
-            throw ConnectionFailures.TimedOut(endpoint, who, connected: false, ex);
-        }
+        // The check login connects to the managing user's database too: PostgreSQL needs one, and CONNECT is
+        // granted to PUBLIC by default.
+        var dataSource = PostgresDataSourceFactory.CreateDataSource(endpoint, login, check);
+        return Task.FromResult(new DriverConnection(dataSource.CreateConnection(), dataSource));
     }
+
+    protected override async Task<bool> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken)
+    {
+        var claimed = await connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var claim = new NpgsqlCommand(ClaimSql, (NpgsqlConnection)db);
+                claim.Parameters.Add(new NpgsqlParameter { Value = username });
+                return await claim.ExecuteScalarAsync(token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return claimed is true
+            ? true
+            : throw new RotationFailedException(
+                RotationFailureKind.Conflict,
+                $"another rotation of role {PostgresIdentifiers.Display(username)} is in progress on {context.Address}; " +
+                "this one changed nothing; retry once it has finished");
+    }
+
+    protected override async Task SetPasswordAsync(
+        DriverConnection connection,
+        bool claim,
+        FailureContext context,
+        string newPassword,
+        Action sending,
+        CancellationToken cancellationToken)
+    {
+        var username = context.RotatedUser!;
+        var verifier = ScramVerifier.Create(newPassword) ?? throw new RotationFailedException(
+            RotationFailureKind.InvalidTarget,
+            "the new password holds characters that PostgreSQL's SASLprep normalises (NFKC compatibility forms or combining marks); " +
+            "the rotator cannot hash it faithfully, so it refuses rather than set a password nobody could log in with: use another password");
+
+        var alterRole = await connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var prepare = new NpgsqlCommand(PrepareAlterSql, (NpgsqlConnection)db);
+                prepare.Parameters.Add(new NpgsqlParameter { Value = username });
+                prepare.Parameters.Add(new NpgsqlParameter { Value = verifier });
+                return await prepare.ExecuteScalarAsync(token).ConfigureAwait(false) as string;
+            },
+            cancellationToken).ConfigureAwait(false) ?? throw new RotationFailedException(
+                RotationFailureKind.UnknownUser,
+                $"role {PostgresIdentifiers.Display(username)} does not exist on {context.Address}: " +
+                $"create it (CREATE ROLE {PostgresIdentifiers.Display(username)} LOGIN) or correct the user name");
+
+        sending();
+        await connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var alter = new NpgsqlCommand(alterRole, (NpgsqlConnection)db);
+                return await alter.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override RotationFailedException? Translate(Exception exception, FailureContext context) =>
+        PostgresErrorTranslator.Translate(exception, context);
+
+    protected override bool IsServerAnswer(Exception exception) => exception is PostgresException;
 }

@@ -18,4 +18,8 @@ public sealed class RotationFailedException : Exception
     /// True when the password statement had been sent but no answer came back, so the password may have changed.
     /// </summary>
     public bool OutcomeUnknown { get; init; }
+
+    /// <summary>This failure, marked as having left the password's outcome unknown.</summary>
+    public RotationFailedException AsOutcomeUnknown() =>
+        OutcomeUnknown ? this : new RotationFailedException(Kind, Message, InnerException) { OutcomeUnknown = true };
 }

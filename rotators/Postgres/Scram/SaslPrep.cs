@@ -10,6 +10,13 @@ namespace EscRotators.Postgres.Scram;
 /// </summary>
 internal static class SaslPrep
 {
+    /// <summary>
+    /// The string whose UTF-8 bytes PostgreSQL hashes for <paramref name="password"/> (what a client must present
+    /// to a driver that hashes its input as is); null when NFKC would be needed.
+    /// </summary>
+    public static string? Prepare(string password) =>
+        TryPrepare(password, out var prepared) ? Encoding.UTF8.GetString(prepared) : null;
+
     /// <summary>The bytes PostgreSQL hashes for <paramref name="password"/>; false when NFKC would be needed.</summary>
     public static bool TryPrepare(string password, out byte[] prepared)
     {
@@ -22,13 +29,17 @@ internal static class SaslPrep
         var mapped = new List<int>(password.Length);
         foreach (var rune in password.EnumerateRunes())
         {
+            // PostgreSQL's order (saslprep.c): C.1.2 spaces map to U+0020 before B.1 maps to nothing, which matters
+            // for U+200B, listed in both.
             var cp = rune.Value;
-            if (In(SaslPrepTables.CommonlyMappedToNothing, cp))
+            if (In(SaslPrepTables.NonAsciiSpace, cp))
             {
-                continue;
+                mapped.Add(' ');
             }
-
-            mapped.Add(In(SaslPrepTables.NonAsciiSpace, cp) ? ' ' : cp);
+            else if (!In(SaslPrepTables.CommonlyMappedToNothing, cp))
+            {
+                mapped.Add(cp);
+            }
         }
 
         if (mapped.Count == 0 || mapped.Exists(cp => In(SaslPrepTables.Prohibited, cp) || In(SaslPrepTables.Unassigned, cp)))

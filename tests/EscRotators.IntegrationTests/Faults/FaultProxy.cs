@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace EscRotators.IntegrationTests.Faults;
 
@@ -21,7 +22,10 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private readonly List<string> _journal = [];
     private readonly long _created = Environment.TickCount64;
+    private readonly Dictionary<int, List<int>> _clientReads = [];
+    private readonly HashSet<int> _answered = [];
     private long _bytesFromServer;
+    private int _silenced;
     private int _accepted;
     private int _closed;
     private int _stopAfterClosed;
@@ -75,6 +79,21 @@ public sealed class FaultProxy : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>When set, forwarded connections go silent server-side once this trigger fires (see <see cref="ServerSilence"/>).</summary>
+    public ServerSilence? Silence { get; set; }
+
+    /// <summary>How many times the server went silent on a connection.</summary>
+    public int Silenced => Volatile.Read(ref _silenced);
+
+    /// <summary>The sizes of the proxy's reads from the client, per forwarded connection the server answered, in accept order.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> ClientReadSizesOfAnsweredConnections()
+    {
+        lock (_gate)
+        {
+            return [.. _answered.Order().Select(n => (IReadOnlyList<int>)[.. _clientReads.GetValueOrDefault(n) ?? []])];
+        }
     }
 
     /// <summary>Every connection is forwarded.</summary>
@@ -272,7 +291,10 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
-            var sizes = await Task.WhenAll(PumpAsync(client, upstream, fromServer: false), PumpAsync(upstream, client, fromServer: true))
+            var silent = new StrongBox<bool>();
+            var sizes = await Task.WhenAll(
+                    PumpAsync(client, upstream, fromServer: false, number, silent),
+                    PumpAsync(upstream, client, fromServer: true, number, silent))
                 .ConfigureAwait(false);
             Note($"#{number} forwarded {sizes[0]} bytes up, {sizes[1]} down, ended at +{Environment.TickCount64 - _created} ms");
         }
@@ -313,9 +335,12 @@ public sealed class FaultProxy : IAsyncDisposable
     }
 
     /// <summary>Copies until <paramref name="from"/> ends, then half-closes <paramref name="to"/>; on a reset, closes both.</summary>
-    private async Task<long> PumpAsync(Socket from, Socket to, bool fromServer)
+    private async Task<long> PumpAsync(Socket from, Socket to, bool fromServer, int number, StrongBox<bool> silent)
     {
         var buffer = new byte[16 * 1024];
+        var silence = Silence;
+        var tail = Array.Empty<byte>();
+        var reads = 0;
         long total = 0;
         try
         {
@@ -331,7 +356,43 @@ public sealed class FaultProxy : IAsyncDisposable
                 total += read;
                 if (fromServer)
                 {
+                    if (Volatile.Read(ref silent.Value))
+                    {
+                        continue; // the server's answer never reaches the client
+                    }
+
                     Interlocked.Add(ref _bytesFromServer, read); // counted before the client can see them
+                    lock (_gate)
+                    {
+                        _answered.Add(number);
+                    }
+                }
+                else
+                {
+                    reads++;
+                    lock (_gate)
+                    {
+                        if (!_clientReads.TryGetValue(number, out var sizes))
+                        {
+                            _clientReads[number] = sizes = [];
+                        }
+
+                        sizes.Add(read);
+                    }
+
+                    if (silence is not null && !Volatile.Read(ref silent.Value) && Triggered(silence, ref tail, buffer.AsSpan(0, read)))
+                    {
+                        Volatile.Write(ref silent.Value, true);
+                        Interlocked.Increment(ref _silenced);
+                        Note($"#{number} server silenced after client read {reads} at +{Environment.TickCount64 - _created} ms");
+                        if (silence.Hangup)
+                        {
+                            await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _disposed.Token).ConfigureAwait(false);
+                            from.LingerState = new LingerOption(true, 0);
+                            from.Close(); // RST to the client, right after the statement went on to the server
+                            return total;
+                        }
+                    }
                 }
 
                 var sent = 0;
@@ -347,6 +408,32 @@ public sealed class FaultProxy : IAsyncDisposable
             to.Close(0);
             return total;
         }
+    }
+
+    // The pattern may straddle two reads: keep the last Pattern.Length - 1 bytes and search across the seam.
+    private static bool Triggered(ServerSilence silence, ref byte[] tail, ReadOnlySpan<byte> chunk)
+    {
+        if (silence.ClientReadSize is { } size && chunk.Length == size)
+        {
+            return true;
+        }
+
+        if (silence.Pattern is not { Length: > 0 } pattern)
+        {
+            return false;
+        }
+
+        var joined = new byte[tail.Length + chunk.Length];
+        tail.CopyTo(joined, 0);
+        chunk.CopyTo(joined.AsSpan(tail.Length));
+        if (joined.AsSpan().IndexOf(pattern) >= 0)
+        {
+            return true;
+        }
+
+        var keep = Math.Min(pattern.Length - 1, joined.Length);
+        tail = joined[^keep..];
+        return false;
     }
 
     private void Note(string line)

@@ -80,4 +80,28 @@ public sealed class ScramVerifierTests
         Assert.That(SaslPrep.TryPrepare(password, out var bytes), Is.True);
         Assert.That(bytes, Is.EqualTo(Encoding.UTF8.GetBytes(password)));
     }
+
+    // PostgreSQL's saslprep.c maps C.1.2 spaces before B.1: U+200B, listed in both, becomes a space.
+    [TestCase("a\u00A0b", "a b")]
+    [TestCase("a\u2000b", "a b")]
+    [TestCase("a\u3000b", "a b")]
+    [TestCase("a\u00ADb", "ab")]
+    [TestCase("a\uFEFFb", "ab")]
+    [TestCase("a\u200Bb", "a b")]
+    public void Prepare_maps_as_postgresql_does(string password, string prepared)
+    {
+        Assert.That(SaslPrep.Prepare("é" + password), Is.EqualTo("é" + prepared));
+    }
+
+    [Test]
+    public void The_verifier_is_computed_from_the_prepared_string()
+    {
+        Assert.That(ScramVerifier.Create("é\u200Bx", 4096, Salt), Is.EqualTo(ScramVerifier.Create("é x", 4096, Salt)));
+    }
+
+    [Test]
+    public void Prepare_refuses_what_needs_nfkc()
+    {
+        Assert.That(SaslPrep.Prepare("ﬁsh"), Is.Null);
+    }
 }

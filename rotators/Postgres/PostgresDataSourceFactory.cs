@@ -5,14 +5,14 @@ using Npgsql;
 namespace EscRotators.Postgres;
 
 /// <summary>
-/// Opens one unpooled connection per call. Uses the slim data source builder (small Native AOT binary) and skips
-/// type loading, which would otherwise cost a catalogue query on every cold connection.
+/// Builds one unpooled data source (and so one connection) per login. Uses the slim data source builder (small Native
+/// AOT binary) and skips type loading, which would otherwise cost a catalogue query on every cold connection.
 /// </summary>
-internal static class PostgresConnectionFactory
+internal static class PostgresDataSourceFactory
 {
     private const string ApplicationName = "esc-rotator";
 
-    public static NpgsqlDataSource Create(DatabaseEndpoint endpoint, Credential login, ServerCertificateCheck check)
+    public static NpgsqlDataSource CreateDataSource(DatabaseEndpoint endpoint, Credential login, ServerCertificateCheck check)
     {
         var timeoutSeconds = endpoint.ConnectTimeoutSeconds;
         var settings = new NpgsqlConnectionStringBuilder
@@ -21,7 +21,6 @@ internal static class PostgresConnectionFactory
             Port = endpoint.Port,
             Database = endpoint.Database,
             Username = login.Username,
-            Password = login.Password,
             Pooling = false,
             Enlist = false,
             Multiplexing = false,
@@ -29,6 +28,10 @@ internal static class PostgresConnectionFactory
             CommandTimeout = timeoutSeconds,
             ApplicationName = ApplicationName,
             IncludeErrorDetail = true,
+
+            // On a timeout or our cancellation, break the socket at once instead of waiting for the server to
+            // acknowledge a cancel request: a silent server never does, and closing would then drain for another timeout.
+            CancellationTimeout = -1,
 
             // Npgsql otherwise probes GSS encryption with a throwaway TCP connection before every login.
             GssEncryptionMode = GssEncryptionMode.Disable,
@@ -42,7 +45,18 @@ internal static class PostgresConnectionFactory
             },
         };
 
+        // Without a required, checked TLS channel the connection may be plaintext: never answer a server's request
+        // for the password in the clear (AuthenticationCleartextPassword), which anyone in the path could ask for.
+        if (endpoint.Tls.Mode is TlsMode.Disable or TlsMode.Prefer)
+        {
+            settings.RequireAuth = "!Password";
+        }
+
         var builder = new NpgsqlSlimDataSourceBuilder(settings.ConnectionString);
+
+        // The password never goes through the connection string, whose round trip trims surrounding white space.
+        var password = login.Password;
+        builder.UsePasswordProvider(_ => password, (_, _) => ValueTask.FromResult(password));
         builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
         if (endpoint.Tls.Mode != TlsMode.Disable)
         {

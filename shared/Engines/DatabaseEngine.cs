@@ -1,0 +1,198 @@
+using EscRotators.Tls;
+
+namespace EscRotators.Engines;
+
+/// <summary>
+/// The rotation sequence every engine shares, written once: connect (abandoning the driver when the deadline fires),
+/// claim the user, set the password, verify a login, close without ever blocking or throwing, and translate every
+/// failure in one order (our certificate check, the engine's own errors, the network, then anything else as a 400
+/// naming the endpoint). An engine supplies only its SQL, its driver and its error translation.
+/// </summary>
+/// <typeparam name="TClaim">What the engine learns while claiming the user and needs to set the password.</typeparam>
+public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
+{
+    private readonly SystemTrustStore? _systemTrust;
+
+    /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
+    protected DatabaseEngine(SystemTrustStore? systemTrust)
+    {
+        _systemTrust = systemTrust;
+    }
+
+    public abstract string Type { get; }
+
+    /// <summary>The product's name in messages, e.g. <c>PostgreSQL</c>.</summary>
+    protected abstract string Product { get; }
+
+    /// <summary>The password statement by name, e.g. <c>ALTER ROLE</c>.</summary>
+    protected abstract string PasswordStatement { get; }
+
+    /// <summary>A user name quoted for display in messages (never for SQL).</summary>
+    protected abstract string DisplayUser(string username);
+
+    /// <summary>Refuses a user name the server would mangle, before anything is sent.</summary>
+    protected virtual void CheckUsername(string username)
+    {
+    }
+
+    /// <summary>
+    /// The password to log in with after setting <paramref name="newPassword"/>: exactly the string the stored
+    /// secret was computed from.
+    /// </summary>
+    protected virtual string LoginPassword(string newPassword) => newPassword;
+
+    /// <summary>An unopened connection; <paramref name="database"/> false for the check login, which needs none.</summary>
+    protected abstract Task<DriverConnection> CreateConnectionAsync(
+        DatabaseEndpoint endpoint,
+        Credential login,
+        bool database,
+        ServerCertificateCheck check,
+        CancellationToken cancellationToken);
+
+    /// <summary>Claims <paramref name="username"/> for this session; throws a <see cref="RotationFailureKind.Conflict"/> failure when taken.</summary>
+    protected abstract Task<TClaim> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken);
+
+    /// <summary>Sets the password; calls <paramref name="sending"/> just before the statement that changes it goes out.</summary>
+    protected abstract Task SetPasswordAsync(
+        DriverConnection connection,
+        TClaim claim,
+        FailureContext context,
+        string newPassword,
+        Action sending,
+        CancellationToken cancellationToken);
+
+    /// <summary>The engine's own errors (server error codes, driver texts it knows); null for anything else.</summary>
+    protected abstract RotationFailedException? Translate(Exception exception, FailureContext context);
+
+    /// <summary>True when <paramref name="exception"/> is the server's answer to a statement (so it did not run).</summary>
+    protected abstract bool IsServerAnswer(Exception exception);
+
+    public async Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(username);
+        CheckUsername(username);
+
+        var context = Context(endpoint, $"the managing user {DisplayUser(endpoint.ManagingUser.Username)}", username);
+        DriverConnection? connection = null;
+        try
+        {
+            connection = await CreateConnectionAsync(endpoint, endpoint.ManagingUser, database: true, context.Check, cancellationToken).ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            context = context with { Step = DatabaseStep.Claiming };
+            var claim = await ClaimAsync(connection, context, username, cancellationToken).ConfigureAwait(false);
+            var session = new Session(this, connection, claim, context with { Step = DatabaseStep.PreparingPassword });
+            connection = null;
+            return session;
+        }
+        catch (Exception ex)
+        {
+            throw Failure(ex, context, connection);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(login);
+
+        var context = Context(endpoint, $"the rotated user {DisplayUser(login.Username)}", login.Username);
+        DriverConnection? connection = null;
+        try
+        {
+            var exact = new Credential(login.Username, LoginPassword(login.Password));
+            connection = await CreateConnectionAsync(endpoint, exact, database: false, context.Check, cancellationToken).ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            context = context with { Step = DatabaseStep.Verifying };
+            await connection.RunAsync(
+                static async (db, token) =>
+                {
+                    await using var select = db.CreateCommand();
+                    select.CommandText = "SELECT 1";
+                    return await select.ExecuteScalarAsync(token).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw Failure(ex, context, connection);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private FailureContext Context(DatabaseEndpoint endpoint, string who, string rotatedUser) =>
+        new(endpoint, who, new ServerCertificateCheck(endpoint.Tls, endpoint.Host, _systemTrust), rotatedUser, DatabaseStep.Connecting)
+        {
+            PasswordStatement = PasswordStatement,
+        };
+
+    /// <summary>Every failure in one order; after the password statement went out, anything but the server's answer leaves the outcome unknown.</summary>
+    private RotationFailedException Failure(Exception exception, FailureContext context, DriverConnection? connection)
+    {
+        var failure = exception switch
+        {
+            RotationFailedException known => known,
+            _ when connection?.Explain?.Invoke(context, exception) is { } explained => explained,
+            OperationCanceledException => ConnectionFailures.TimedOut(context, exception),
+            _ => ConnectionFailures.FromCertificateCheck(context.Check, context.Endpoint, exception)
+                ?? Translate(exception, context)
+                ?? ConnectionFailures.FromNetwork(exception, context)
+                ?? ConnectionFailures.Unexpected(Product, exception, context),
+        };
+        return context.PasswordStatementSent && exception is not RotationFailedException && !IsServerAnswer(exception)
+            ? failure.AsOutcomeUnknown()
+            : failure;
+    }
+
+    /// <summary>The managing user's open connection with the user claimed; disposing it releases the claim.</summary>
+    private sealed class Session : IPasswordChangeSession
+    {
+        private readonly DatabaseEngine<TClaim> _engine;
+        private readonly DriverConnection _connection;
+        private readonly TClaim _claim;
+        private readonly FailureContext _context;
+
+        public Session(DatabaseEngine<TClaim> engine, DriverConnection connection, TClaim claim, FailureContext context)
+        {
+            _engine = engine;
+            _connection = connection;
+            _claim = claim;
+            _context = context;
+        }
+
+        public async Task SetPasswordAsync(string newPassword, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(newPassword);
+            var context = _context;
+            try
+            {
+                await _engine.SetPasswordAsync(
+                    _connection,
+                    _claim,
+                    _context,
+                    newPassword,
+                    () => context = _context with { Step = DatabaseStep.PasswordSent },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                throw _engine.Failure(ex, context, _connection);
+            }
+        }
+
+        public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    }
+}
