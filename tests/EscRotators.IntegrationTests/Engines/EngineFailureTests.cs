@@ -121,7 +121,7 @@ public sealed class EngineFailureTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_connection_closed_right_after_the_password_statement_says_the_outcome_is_unknown(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -11,7 +11,7 @@ namespace EscRotators.IntegrationTests.Engines;
 public sealed class ExactPasswordTests
 {
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_new_password_ending_in_a_newline_is_set_and_verified_exactly(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -30,7 +30,7 @@ public sealed class ExactPasswordTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_managing_password_with_a_stray_newline_is_refused(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

@@ -25,7 +25,7 @@ public sealed class SilentDatabaseTests
 
     [Test]
     public async Task Silent_database_gets_a_400_before_the_deadline_that_says_what_may_have_changed(
-        [Values(DbEngine.Postgres, DbEngine.MySql)] DbEngine engine,
+        [Values(DbEngine.Postgres, DbEngine.MariaDb)] DbEngine engine,
         [Values("disable", "prefer")] string tlsMode,
         [Values] SilentAfter point)
     {
@@ -39,7 +39,7 @@ public sealed class SilentDatabaseTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Silent_database_after_the_password_statement_gets_its_400_before_a_20_s_deadline(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -52,7 +52,7 @@ public sealed class SilentDatabaseTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Silent_database_after_the_password_statement_through_invoke_with_a_3_s_timeout_exits_1_with_a_400(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
@@ -70,7 +70,7 @@ public sealed class SilentDatabaseTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     [Category("Lambda")]
     public async Task Silent_database_after_the_password_statement_on_the_Lambda_path_gets_a_400_before_the_deadline(DbEngine engine)
     {
