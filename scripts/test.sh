@@ -399,9 +399,10 @@ run_deploy_tests() {
     mkdir -p "$dir"
     t=$(esc_now)
     esc_log "[deploy] bash scripts/test-deploy.sh"
-    bash "$DEPLOY_TESTS" </dev/null 2>"$dir/stderr.log" | tee "$dir/stdout.log" >&2
-    rc=${PIPESTATUS[0]}
-    sed 's/^/  /' "$dir/stderr.log" >&2
+    bash "$DEPLOY_TESTS" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log"
+    rc=$?
+    # Indented, so that only the final summary stands alone as a counts line.
+    sed 's/^/  /' "$dir/stdout.log" "$dir/stderr.log" >&2
     last=$(tail -n 1 "$dir/stdout.log")
     if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         printf '%s %s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" >"$dir/counts"

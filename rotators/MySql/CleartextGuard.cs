@@ -91,7 +91,17 @@ internal sealed class CleartextGuard : IAsyncDisposable
             _client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
             _client.NoDelay = true;
             _listener.Close();
-            await Task.WhenAll(CopyClientAsync(_client), WatchServerAsync(_client)).ConfigureAwait(false);
+            var copy = CopyClientAsync(_client);
+            var watch = WatchServerAsync(_client);
+
+            // A reset on one side must reach the other at once: the driver would otherwise wait out its own
+            // connect timeout for a greeting that never comes.
+            if (await Task.WhenAny(copy, watch).ConfigureAwait(false) is { IsFaulted: true })
+            {
+                Abort();
+            }
+
+            await Task.WhenAll(copy, watch).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
         {
