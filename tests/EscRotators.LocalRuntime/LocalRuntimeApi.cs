@@ -24,6 +24,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Channel<QueuedInvocation> _invocations = Channel.CreateUnbounded<QueuedInvocation>();
     private readonly Channel<RecordedPost> _posts = Channel.CreateUnbounded<RecordedPost>();
+    private readonly Channel<int> _nextArrivals = Channel.CreateUnbounded<int>();
     private readonly ConcurrentDictionary<string, HttpStatusCode> _responseStatusOverrides = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<HandedOutInvocation>> _handOuts = new(StringComparer.Ordinal);
     private readonly List<Task> _connections = [];
@@ -32,6 +33,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     private int _nextRequestsToBreak;
     private HttpStatusCode? _nextStatusOverride;
     private int _nextRequestCount;
+    private int _connectionsAccepted;
     private long _firstNextRequestTimestamp;
 
     private LocalRuntimeApi(TcpListener listener)
@@ -44,6 +46,9 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     public string Address => $"127.0.0.1:{Port}";
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>How many connections clients opened so far.</summary>
+    public int ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
 
     /// <summary>How many GET /next requests arrived, broken ones included.</summary>
     public int NextRequestCount => Volatile.Read(ref _nextRequestCount);
@@ -83,7 +88,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     /// <summary>
     /// Breaks the next <paramref name="count"/> /next requests: half a status line, then the connection closes.
-    /// (A connection closed before any byte is answered would be retried inside SocketsHttpHandler and never surface.)
+    /// (A connection closed before any byte is answered would be resent by the client and never surface.)
     /// </summary>
     public void BreakNextRequests(int count)
     {
@@ -104,6 +109,10 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     /// <summary>Answers the response POST for <paramref name="requestId"/> with this status (it is still recorded).</summary>
     public void FailResponseFor(string requestId, HttpStatusCode status) => _responseStatusOverrides[requestId] = status;
+
+    /// <summary>Completes when the next GET /next (in arrival order) has reached the API, answered or not.</summary>
+    public async Task WaitForNextRequestAsync(TimeSpan? timeout = null) =>
+        await _nextArrivals.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
 
     /// <summary>The next POST that arrives, in arrival order.</summary>
     public async Task<RecordedPost> WaitForPostAsync(TimeSpan? timeout = null) =>
@@ -214,6 +223,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _connectionsAccepted);
             lock (_connections)
             {
                 _connections.Add(ServeConnectionAsync(client));
@@ -282,8 +292,9 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     private async Task<bool> HandleNextAsync(Stream stream, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _nextRequestCount);
+        int count = Interlocked.Increment(ref _nextRequestCount);
         Interlocked.CompareExchange(ref _firstNextRequestTimestamp, Stopwatch.GetTimestamp(), 0);
+        _nextArrivals.Writer.TryWrite(count);
         HttpStatusCode? statusOverride;
         bool breakConnection;
         lock (_gate)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using EscRotators.Runtime;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
@@ -172,7 +173,7 @@ public sealed class LambdaBootstrapTests
             return Task.FromResult(payload);
         });
         DateTimeOffset deadline = DateTimeOffset.UtcNow.AddMinutes(5);
-        _api.Enqueue(new QueuedInvocation("req-ctx", []) { Deadline = deadline, InvokedFunctionArn = "arn:fn" });
+        _api.Enqueue(new QueuedInvocation("req-ctx", []) { Deadline = deadline, TraceId = "Root=1-67891233-abcdef012345678912345678" });
 
         await _api.WaitForPostAsync();
 
@@ -180,7 +181,7 @@ public sealed class LambdaBootstrapTests
         Assert.Multiple(() =>
         {
             Assert.That(context.AwsRequestId, Is.EqualTo("req-ctx"));
-            Assert.That(context.InvokedFunctionArn, Is.EqualTo("arn:fn"));
+            Assert.That(context.TraceId, Is.EqualTo("Root=1-67891233-abcdef012345678912345678"));
             Assert.That(context.Deadline, Is.EqualTo(DateTimeOffset.FromUnixTimeMilliseconds(deadline.ToUnixTimeMilliseconds())));
         });
         await StopAsync(loop);
@@ -189,8 +190,7 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Handler_token_fires_safety_margin_before_deadline()
     {
-        var time = new ManualTimeProvider(Start);
-        using var client = new RuntimeApiClient(_api.Address, time: time);
+        var time = new FakeTimeProvider(Start);
         var handlerStarted = new TaskCompletionSource<(CancellationToken Token, LambdaContext Context)>(
             TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new LambdaBootstrapOptions
@@ -199,7 +199,7 @@ public sealed class LambdaBootstrapTests
             DeadlineSafetyMargin = TimeSpan.FromMilliseconds(250),
             OnLoopError = (message, exception) => _loopErrors.Enqueue((message, exception)),
         };
-        var bootstrap = new LambdaBootstrap(client, async (payload, context, token) =>
+        var bootstrap = new LambdaBootstrap(_client, async (payload, context, token) =>
         {
             handlerStarted.TrySetResult((token, context));
             await Task.Delay(Timeout.InfiniteTimeSpan, token);
@@ -216,7 +216,7 @@ public sealed class LambdaBootstrapTests
         Assert.Multiple(() =>
         {
             Assert.That(token.IsCancellationRequested, Is.True, "not cancelled at the safety margin");
-            Assert.That(context.RemainingTime, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
+            Assert.That(context.Deadline - time.GetUtcNow(), Is.EqualTo(TimeSpan.FromMilliseconds(250)));
         });
 
         RecordedPost post = await _api.WaitForPostAsync();
@@ -227,10 +227,9 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Handler_token_is_already_cancelled_when_deadline_is_inside_the_margin()
     {
-        var time = new ManualTimeProvider(Start);
-        using var client = new RuntimeApiClient(_api.Address, time: time);
+        var time = new FakeTimeProvider(Start);
         var cancelledOnEntry = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var bootstrap = new LambdaBootstrap(client, (payload, _, token) =>
+        var bootstrap = new LambdaBootstrap(_client, (payload, _, token) =>
         {
             cancelledOnEntry.TrySetResult(token.IsCancellationRequested);
             return Task.FromResult(payload);
@@ -286,7 +285,7 @@ public sealed class LambdaBootstrapTests
         {
             Assert.That(post.RequestId, Is.EqualTo("after-failures"));
             Assert.That(_api.NextRequestCount, Is.GreaterThanOrEqualTo(3));
-            Assert.That(_loopErrors.Select(e => e.Exception), Has.Exactly(2).InstanceOf<HttpRequestException>());
+            Assert.That(_loopErrors.Select(e => e.Exception), Has.Exactly(2).InstanceOf<IOException>());
         });
         await StopAsync(loop);
     }
@@ -317,7 +316,7 @@ public sealed class LambdaBootstrapTests
         _api.BreakNextRequests(int.MaxValue);
         Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload), FastBackoff(maxAttempts: 3));
 
-        Assert.That(async () => await loop.WaitAsync(WaitLimit), Throws.InstanceOf<HttpRequestException>());
+        Assert.That(async () => await loop.WaitAsync(WaitLimit), Throws.InstanceOf<IOException>());
         Assert.That(_api.NextRequestCount, Is.EqualTo(3));
         Assert.That(_loopErrors, Has.Count.EqualTo(2));
     }
@@ -366,7 +365,7 @@ public sealed class LambdaBootstrapTests
             _stopping.Token).WaitAsync(WaitLimit);
 
         Assert.That(exitCode, Is.EqualTo(LambdaBootstrap.InitializationFailedExitCode));
-        Assert.That(_loopErrors.Select(e => e.Exception), Has.Some.InstanceOf<HttpRequestException>());
+        Assert.That(_loopErrors.Select(e => e.Exception), Has.Some.InstanceOf<IOException>());
     }
 
     [Test]
