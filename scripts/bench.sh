@@ -113,31 +113,34 @@ timeout 5m bash "$SCRIPT_DIR/servers.sh" start --run-dir "$SERVERS_DIR" >"$WORK/
 # Plain alphanumeric: a reference may put the managing password into a connection string without escaping it.
 MGR_PW=$(openssl rand -hex 16)
 U1_PW=$(openssl rand -hex 16)
-esc_log "creating bench_manager (least privilege), bench_user1 and bench_user2 on both servers"
+esc_log "creating bench_manager (least privilege) and bench_user1..4 on both servers"
 PGPASSWORD=$ESC_TEST_PG_ADMIN_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$ESC_TEST_PG_PORT" -U "$ESC_TEST_PG_ADMIN_USER" -d esc_test \
     -v mgr="$MGR_PW" -v u1="$U1_PW" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-DROP ROLE IF EXISTS bench_user1;
-DROP ROLE IF EXISTS bench_user2;
+DROP ROLE IF EXISTS bench_user1, bench_user2, bench_user3, bench_user4;
 DROP ROLE IF EXISTS bench_manager;
 CREATE ROLE bench_manager LOGIN CREATEROLE PASSWORD :'mgr';
 CREATE ROLE bench_user1 LOGIN PASSWORD :'u1';
 CREATE ROLE bench_user2 LOGIN PASSWORD :'u1';
-GRANT bench_user1, bench_user2 TO bench_manager WITH ADMIN OPTION;
+CREATE ROLE bench_user3 LOGIN PASSWORD :'u1';
+CREATE ROLE bench_user4 LOGIN PASSWORD :'u1';
+GRANT bench_user1, bench_user2, bench_user3, bench_user4 TO bench_manager WITH ADMIN OPTION;
 SQL
 MYSQL_PWD=$ESC_TEST_MYSQL_ADMIN_PASSWORD mariadb -h 127.0.0.1 -P "$ESC_TEST_MYSQL_PORT" -u "$ESC_TEST_MYSQL_ADMIN_USER" >/dev/null <<SQL
 SET SESSION sql_log_off = 1;
-DROP USER IF EXISTS 'bench_manager'@'%', 'bench_user1'@'%', 'bench_user2'@'%';
+DROP USER IF EXISTS 'bench_manager'@'%', 'bench_user1'@'%', 'bench_user2'@'%', 'bench_user3'@'%', 'bench_user4'@'%';
 CREATE USER 'bench_manager'@'%' IDENTIFIED BY '$MGR_PW';
 GRANT ALTER ON esc_test.* TO 'bench_manager'@'%';
 GRANT CREATE USER ON *.* TO 'bench_manager'@'%';
 CREATE USER 'bench_user1'@'%' IDENTIFIED BY '$U1_PW';
 CREATE USER 'bench_user2'@'%' IDENTIFIED BY '$U1_PW';
+CREATE USER 'bench_user3'@'%' IDENTIFIED BY '$U1_PW';
+CREATE USER 'bench_user4'@'%' IDENTIFIED BY '$U1_PW';
 SQL
 
 # events ENGINE PORT COUNT > FILE: COUNT Form A events (JSON lines), each with a fresh random newPassword.
-# Consecutive events alternate between two users, as ESC's rotations do: back-to-back rotations of one user can
-# meet the previous rotation's claim on it, which PostgreSQL drops only once that closed session has ended.
+# Consecutive events take turns among four users: back-to-back rotations of one user can meet the previous
+# rotation's claim on it (a session lock), which the server drops only once that closed session has ended.
 events() {
     python3 - "$@" "$MGR_PW" <<'PY'
 import json, secrets, string, sys
@@ -146,7 +149,7 @@ alphabet = string.ascii_letters + string.digits
 for i in range(count):
     print(json.dumps({"type": engine, "host": "127.0.0.1", "port": port, "database": "esc_test",
                       "managingUser": {"username": "bench_manager", "password": manager},
-                      "rotateUser": {"username": f"bench_user{i % 2 + 1}",
+                      "rotateUser": {"username": f"bench_user{i % 4 + 1}",
                                      "newPassword": "".join(secrets.choice(alphabet) for _ in range(32))}}))
 PY
 }
