@@ -256,8 +256,9 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
                 // Headers and body go out in separate writes; without this, Nagle plus delayed ACKs stall each reply ~40 ms.
                 client.NoDelay = true;
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
             {
+                // Shutting down; a listener stopped between two accepts says "not listening".
                 return;
             }
 

@@ -64,8 +64,9 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(_shutdown.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
             {
+                // Shutting down; a listener stopped between two accepts says "not listening".
                 return;
             }
 
