@@ -2,17 +2,23 @@
 # Benchmark of the published bootstrap as Lambda runs it (through the local Runtime API host,
 # tests/EscRotators.LocalRuntime), against throw-away PostgreSQL and MariaDB servers of its own. Not a test.
 #
-#   scripts/bench.sh [--cold N] [--warm N]
+#   scripts/bench.sh [--cold N] [--warm N] [--reference PATH] [--bootstrap PATH]
 #
-# For each engine, with Form A rotations of a least-privilege setup (PROTOCOL.md):
-#   cold start  spawn → first reply (code 200), N fresh processes (default 10): median, min, max;
-#               also spawn → first GET /next (the runtime's own init)
-#   warm        N rotations in one process after one warm-up (default 50): median and p95 of the
+# Form A rotations of a least-privilege setup, plain alphanumeric managing password, on loopback only:
+#   init        spawn → first GET /next (the runtime's own start), median over every cold run
+#   cold start  spawn → first reply (code 200), N fresh processes per engine (default 10): median (min–max)
+#   warm        N rotations in one process after one warm-up (default 100): median and p95 of the
 #               per-invocation times (event handed out → reply posted)
-#   peak RSS    VmHWM of the process before it is stopped: median of the cold runs, and the warm run
-#   zip size    bootstrap.zip from scripts/package.sh (which also publishes the bootstrap measured)
-# and prints a markdown table. Every step has a time limit; the servers are stopped (by PID) on exit.
-# Numbers depend on the machine and its load: compare runs on the same machine only.
+#   peak RSS    VmHWM of that warm process just before it is stopped
+#   zip         the bootstrap alone, deflate level 9 (ours: bootstrap.zip from scripts/package.sh)
+# Ours runs twice: TLS prefer (the default, with its verification login) and TLS off (ESC_ROTATOR_TLS_MODE=disable).
+# --reference PATH  another Form A Lambda bootstrap (e.g. Pulumi's Go lambda) run side by side through the same
+#                   Runtime API host, with the same servers and users. Cold starts are interleaved (every round
+#                   starts one fresh process of every side, in rotating order) so that load hits all alike.
+#                   Prints each figure for every side and the ratio ours / reference.
+# --bootstrap PATH  measure this build of ours instead of publishing one (no package step).
+# Every step has a time limit; the servers are stopped (by PID) on exit. Numbers depend on the machine and its
+# load: compare ratios from one run, or runs on the same machine.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,16 +28,26 @@ ESC_LOG_TAG=bench
 . "$SCRIPT_DIR/lib/common.sh"
 
 COLD_RUNS=10
-WARM_RUNS=50
+WARM_RUNS=100
+REFERENCE=""
+BOOTSTRAP=""
 while (($# > 0)); do
     case $1 in
         --cold) COLD_RUNS=${2:?missing value for --cold}; shift 2 ;;
         --warm) WARM_RUNS=${2:?missing value for --warm}; shift 2 ;;
-        -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --reference) REFERENCE=${2:?missing value for --reference}; shift 2 ;;
+        --bootstrap) BOOTSTRAP=${2:?missing value for --bootstrap}; shift 2 ;;
+        -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) esc_die "unknown argument $1 (see --help)" ;;
     esac
 done
 [[ $COLD_RUNS =~ ^[1-9][0-9]?$ && $WARM_RUNS =~ ^[1-9][0-9]{0,2}$ ]] || esc_die "--cold takes 1..99, --warm 1..999"
+absolute_executable() {
+    [[ -f $2 && -x $2 ]] || esc_die "$1: $2 is not an executable file"
+    echo "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+}
+[[ -z $REFERENCE ]] || REFERENCE=$(absolute_executable --reference "$REFERENCE")
+[[ -z $BOOTSTRAP ]] || BOOTSTRAP=$(absolute_executable --bootstrap "$BOOTSTRAP")
 
 RUN_DIR=$REPO_DIR/.run/bench
 SERVERS_DIR=$RUN_DIR/servers
@@ -50,12 +66,38 @@ command -v dotnet >/dev/null || esc_die "dotnet (the .NET 10 SDK) is required"
 command -v python3 >/dev/null || esc_apt_install python3
 started=$(esc_now)
 
+# zip_size FILE: bytes of a zip holding FILE alone as `bootstrap`, deflate level 9, as scripts/package.sh writes it.
+zip_size() {
+    python3 - "$1" "$WORK/size.zip" <<'PY'
+import os, stat, sys, zipfile
+with open(sys.argv[1], "rb") as f:
+    data = f.read()
+entry = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
+entry.create_system = 3
+entry.external_attr = (stat.S_IFREG | 0o755) << 16
+with zipfile.ZipFile(sys.argv[2], "w") as archive:
+    archive.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+print(os.path.getsize(sys.argv[2]))
+PY
+    rm -f "$WORK/size.zip"
+}
+
 # ---------------------------------------------------------------- build (bounded)
-esc_log "publishing bootstrap and packaging it (scripts/package.sh)"
-timeout 15m bash "$SCRIPT_DIR/package.sh" "$RUN_DIR/bootstrap.zip" >"$WORK/package.txt" || esc_die "package.sh failed"
-BOOTSTRAP=$(sed -n 's/^bootstrap: //p' "$WORK/package.txt")
-ZIP_SIZE=$(sed -n 's/^size: //p' "$WORK/package.txt")
+if [[ -z $BOOTSTRAP ]]; then
+    esc_log "publishing bootstrap and packaging it (scripts/package.sh)"
+    timeout 15m bash "$SCRIPT_DIR/package.sh" "$RUN_DIR/bootstrap.zip" >"$WORK/package.txt" || esc_die "package.sh failed"
+    BOOTSTRAP=$(sed -n 's/^bootstrap: //p' "$WORK/package.txt")
+    ZIP_SIZE=$(sed -n 's/^size: //p' "$WORK/package.txt")
+else
+    ZIP_SIZE=$(zip_size "$BOOTSTRAP")
+fi
 BINARY_SIZE=$(stat -c %s "$BOOTSTRAP")
+REF_ZIP_SIZE=0
+REF_BINARY_SIZE=0
+if [[ -n $REFERENCE ]]; then
+    REF_ZIP_SIZE=$(zip_size "$REFERENCE")
+    REF_BINARY_SIZE=$(stat -c %s "$REFERENCE")
+fi
 
 esc_log "building the local Runtime API host"
 timeout 10m dotnet build "$REPO_DIR/tests/EscRotators.LocalRuntime/EscRotators.LocalRuntime.csproj" -c Release \
@@ -68,71 +110,102 @@ timeout 5m bash "$SCRIPT_DIR/servers.sh" start --run-dir "$SERVERS_DIR" >"$WORK/
 # shellcheck disable=SC1091
 . "$SERVERS_DIR/servers.env"
 
+# Plain alphanumeric: a reference may put the managing password into a connection string without escaping it.
 MGR_PW=$(openssl rand -hex 16)
 U1_PW=$(openssl rand -hex 16)
-esc_log "creating bench_manager (least privilege) and bench_user1 on both servers"
+esc_log "creating bench_manager (least privilege) and bench_user1..4 on both servers"
 PGPASSWORD=$ESC_TEST_PG_ADMIN_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$ESC_TEST_PG_PORT" -U "$ESC_TEST_PG_ADMIN_USER" -d esc_test \
     -v mgr="$MGR_PW" -v u1="$U1_PW" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-DROP ROLE IF EXISTS bench_user1;
+DROP ROLE IF EXISTS bench_user1, bench_user2, bench_user3, bench_user4;
 DROP ROLE IF EXISTS bench_manager;
 CREATE ROLE bench_manager LOGIN CREATEROLE PASSWORD :'mgr';
 CREATE ROLE bench_user1 LOGIN PASSWORD :'u1';
-GRANT bench_user1 TO bench_manager WITH ADMIN OPTION;
+CREATE ROLE bench_user2 LOGIN PASSWORD :'u1';
+CREATE ROLE bench_user3 LOGIN PASSWORD :'u1';
+CREATE ROLE bench_user4 LOGIN PASSWORD :'u1';
+GRANT bench_user1, bench_user2, bench_user3, bench_user4 TO bench_manager WITH ADMIN OPTION;
 SQL
 MYSQL_PWD=$ESC_TEST_MYSQL_ADMIN_PASSWORD mariadb -h 127.0.0.1 -P "$ESC_TEST_MYSQL_PORT" -u "$ESC_TEST_MYSQL_ADMIN_USER" >/dev/null <<SQL
 SET SESSION sql_log_off = 1;
-DROP USER IF EXISTS 'bench_manager'@'%', 'bench_user1'@'%';
+DROP USER IF EXISTS 'bench_manager'@'%', 'bench_user1'@'%', 'bench_user2'@'%', 'bench_user3'@'%', 'bench_user4'@'%';
 CREATE USER 'bench_manager'@'%' IDENTIFIED BY '$MGR_PW';
 GRANT ALTER ON esc_test.* TO 'bench_manager'@'%';
 GRANT CREATE USER ON *.* TO 'bench_manager'@'%';
 CREATE USER 'bench_user1'@'%' IDENTIFIED BY '$U1_PW';
+CREATE USER 'bench_user2'@'%' IDENTIFIED BY '$U1_PW';
+CREATE USER 'bench_user3'@'%' IDENTIFIED BY '$U1_PW';
+CREATE USER 'bench_user4'@'%' IDENTIFIED BY '$U1_PW';
 SQL
 
 # events ENGINE PORT COUNT > FILE: COUNT Form A events (JSON lines), each with a fresh random newPassword.
+# Consecutive events take turns among four users: back-to-back rotations of one user can meet the previous
+# rotation's claim on it (a session lock), which the server drops only once that closed session has ended.
 events() {
     python3 - "$@" "$MGR_PW" <<'PY'
 import json, secrets, string, sys
 engine, port, count, manager = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 alphabet = string.ascii_letters + string.digits
-for _ in range(count):
+for i in range(count):
     print(json.dumps({"type": engine, "host": "127.0.0.1", "port": port, "database": "esc_test",
                       "managingUser": {"username": "bench_manager", "password": manager},
-                      "rotateUser": {"username": "bench_user1",
+                      "rotateUser": {"username": f"bench_user{i % 4 + 1}",
                                      "newPassword": "".join(secrets.choice(alphabet) for _ in range(32))}}))
 PY
 }
 
-# host NAME EVENTS_FILE: one bootstrap process through the local Runtime API; report in $WORK/NAME.json.
+# The sides measured: ours with TLS prefer, ours with TLS off, and the reference when given.
+SIDES=(ours ours-off)
+[[ -z $REFERENCE ]] || SIDES+=(reference)
+
+# host SIDE NAME EVENTS_FILE: one process of SIDE through the local Runtime API; its report in $WORK/NAME.json.
 host() {
-    local name=$1 events_file=$2
+    local side=$1 name=$2 events_file=$3 binary=$BOOTSTRAP
+    local -a env_args=()
+    case $side in
+        ours-off) env_args=(--env ESC_ROTATOR_TLS_MODE=disable) ;;
+        reference) binary=$REFERENCE ;;
+    esac
     (umask 077 && : >"$WORK/$name.out")
-    if ! timeout 120 "${HOST[@]}" --bootstrap "$BOOTSTRAP" --report "$WORK/$name.json" \
+    if ! timeout 120 "${HOST[@]}" --bootstrap "$binary" "${env_args[@]}" --report "$WORK/$name.json" \
         <"$events_file" >"$WORK/$name.out" 2>"$WORK/$name.log"; then
-        esc_log "$name: a rotation did not reply code 200; first replies and log lines:"
-        head -n 3 "$WORK/$name.out" | cut -c1-300 >&2
-        tail -n 5 "$WORK/$name.log" | cut -c1-300 >&2
+        esc_log "$name: a rotation did not reply code 200; the first such reply and the last log lines:"
+        grep -v -m 1 '"code":200' "$WORK/$name.out" | cut -c1-300 >&2
+        grep -v -m 5 'INFO' "$WORK/$name.log" | cut -c1-300 >&2
         esc_die "benchmark run $name failed"
     fi
 }
 
-for engine in postgres mysql; do
-    if [[ $engine == postgres ]]; then port=$ESC_TEST_PG_PORT; else port=$ESC_TEST_MYSQL_PORT; fi
-    esc_log "$engine: $COLD_RUNS cold starts"
-    for ((i = 1; i <= COLD_RUNS; i++)); do
-        (umask 077 && events "$engine" "$port" 1 >"$WORK/event.jsonl")
-        host "$engine-cold-$i" "$WORK/event.jsonl"
+port_of() { if [[ $1 == postgres ]]; then echo "$ESC_TEST_PG_PORT"; else echo "$ESC_TEST_MYSQL_PORT"; fi; }
+
+esc_log "$COLD_RUNS rounds of cold starts, interleaved (${SIDES[*]}; postgres and mysql)"
+for ((i = 1; i <= COLD_RUNS; i++)); do
+    for engine in postgres mysql; do
+        for ((k = 0; k < ${#SIDES[@]}; k++)); do
+            side=${SIDES[$(((i + k) % ${#SIDES[@]}))]}
+            (umask 077 && events "$engine" "$(port_of "$engine")" 1 >"$WORK/event.jsonl")
+            host "$side" "$side-$engine-cold-$i" "$WORK/event.jsonl"
+        done
     done
-    esc_log "$engine: 1 warm-up + $WARM_RUNS warm rotations in one process"
-    (umask 077 && events "$engine" "$port" $((WARM_RUNS + 1)) >"$WORK/events.jsonl")
-    host "$engine-warm" "$WORK/events.jsonl"
+done
+
+for engine in postgres mysql; do
+    esc_log "$engine: 1 warm-up + $WARM_RUNS warm rotations in one process per side"
+    for side in "${SIDES[@]}"; do
+        (umask 077 && events "$engine" "$(port_of "$engine")" $((WARM_RUNS + 1)) >"$WORK/events.jsonl")
+        host "$side" "$side-$engine-warm" "$WORK/events.jsonl"
+    done
 done
 rm -f "$WORK/event.jsonl" "$WORK/events.jsonl"
 
 # ---------------------------------------------------------------- table
-python3 - "$WORK" "$COLD_RUNS" "$ZIP_SIZE" "$BINARY_SIZE" "${ESC_TEST_PG_VERSION%% *}" "${ESC_TEST_MYSQL_VERSION%%-*}" <<'PY'
+python3 - "$WORK" "$COLD_RUNS" "${ESC_TEST_PG_VERSION%% *}" "${ESC_TEST_MYSQL_VERSION%%-*}" \
+    "$ZIP_SIZE" "$BINARY_SIZE" "$REF_ZIP_SIZE" "$REF_BINARY_SIZE" "${SIDES[@]}" <<'PY'
 import json, math, os, statistics, sys
-work, cold_runs, zip_size, binary_size, pg_version, my_version = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+work, cold_runs, pg_version, my_version = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+zip_size, binary_size, ref_zip_size, ref_binary_size = (int(v) for v in sys.argv[5:9])
+sides = sys.argv[9:]
+has_reference = "reference" in sides
 
 def load(name):
     with open(os.path.join(work, name + ".json")) as f:
@@ -145,34 +218,51 @@ def p95(values):
 def ms(value):
     return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
 
-def mb(kb):
-    return f"{kb / 1024:.1f} MB"
+def mb(size):
+    return f"{size / 1024 / 1024:.2f} MB"
 
-rows = []
-for engine, label in (("postgres", f"PostgreSQL {pg_version}"), ("mysql", f"MariaDB {my_version}")):
-    cold = [load(f"{engine}-cold-{i}") for i in range(1, cold_runs + 1)]
-    cold_ms = [r["coldStartMs"] for r in cold]
-    init_ms = [r["initMs"] for r in cold]
-    cold_rss = [r["peakRssKb"] for r in cold if r["peakRssKb"] is not None]
-    warm = load(f"{engine}-warm")
-    warm_ms = [i["ms"] for i in warm["invocations"][1:]]    # the first one is the warm-up (cold) invocation
-    rows.append([
-        label,
-        f"{ms(statistics.median(cold_ms))} ({ms(min(cold_ms))}–{ms(max(cold_ms))})",
-        ms(statistics.median(init_ms)),
-        ms(statistics.median(warm_ms)),
-        ms(p95(warm_ms)),
-        f"{mb(statistics.median(cold_rss))} / {mb(warm['peakRssKb'])}",
-    ])
+engines = (("postgres", f"PostgreSQL {pg_version}"), ("mysql", f"MariaDB {my_version}"))
+figures = []   # (label, {side: (shown, value compared)})
 
-headers = ["engine", f"cold start ms, median (min–max), n={cold_runs}", "init ms (spawn → /next)",
-           f"warm ms median, n={len(warm_ms)}", "warm ms p95", "peak RSS (VmHWM) cold / warm"]
+init = {s: [load(f"{s}-{e}-cold-{i}")["initMs"] for e, _ in engines for i in range(1, cold_runs + 1)] for s in sides}
+figures.append((f"runtime init (spawn → first /next), median of {2 * cold_runs}",
+                {s: (f"{ms(statistics.median(v))} ms", statistics.median(v)) for s, v in init.items()}))
+for engine, label in engines:
+    cold = {s: [load(f"{s}-{engine}-cold-{i}")["coldStartMs"] for i in range(1, cold_runs + 1)] for s in sides}
+    figures.append((f"cold start (spawn → first reply), {label}, median (min–max) of {cold_runs}",
+                    {s: (f"{ms(statistics.median(v))} ({ms(min(v))}–{ms(max(v))}) ms", statistics.median(v))
+                     for s, v in cold.items()}))
+for engine, label in engines:
+    warm = {s: load(f"{s}-{engine}-warm") for s in sides}
+    times = {s: [i["ms"] for i in w["invocations"][1:]] for s, w in warm.items()}  # [0] is the warm-up
+    n = len(times["ours"])
+    figures.append((f"warm rotation, {label}, median / p95 of {n}",
+                    {s: (f"{ms(statistics.median(v))} / {ms(p95(v))} ms", statistics.median(v)) for s, v in times.items()}))
+    figures.append((f"peak RSS (VmHWM), {n + 1} rotations in one process, {label}",
+                    {s: (mb(w["peakRssKb"] * 1024), w["peakRssKb"]) for s, w in warm.items() if w["peakRssKb"] is not None}))
+figures.append(("zip (deflate, bootstrap only)",
+                {"ours": (mb(zip_size), zip_size), "reference": (mb(ref_zip_size), ref_zip_size)}))
+figures.append(("bootstrap binary",
+                {"ours": (mb(binary_size), binary_size), "reference": (mb(ref_binary_size), ref_binary_size)}))
+
+def shown(values, side):
+    return values.get(side, ("", None))[0]
+
+def ratio(values, side):
+    ours, ref = values.get(side, ("", None))[1], values.get("reference", ("", None))[1]
+    return f"{ours / ref:.2f}×" if ours is not None and ref else ""
+
+headers = ["", "ours, TLS prefer", "ours, TLS off"]
+if has_reference:
+    headers += ["reference", "ratio, TLS prefer", "ratio, TLS off"]
 print()
 print("| " + " | ".join(headers) + " |")
 print("|" + "|".join("---" for _ in headers) + "|")
-for row in rows:
+for label, values in figures:
+    row = [label, shown(values, "ours"), shown(values, "ours-off")]
+    if has_reference:
+        row += [shown(values, "reference"), ratio(values, "ours"), ratio(values, "ours-off")]
     print("| " + " | ".join(row) + " |")
 print()
-print(f"bootstrap.zip: {zip_size / 1024 / 1024:.2f} MB ({zip_size} bytes); bootstrap: {binary_size / 1024 / 1024:.2f} MB ({binary_size} bytes)")
 PY
-echo "cores: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg); total time $(esc_elapsed "$started")s"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); cores: $(nproc); cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average: $(cut -d' ' -f1-3 /proc/loadavg); total time $(esc_elapsed "$started")s"

@@ -72,7 +72,7 @@ public sealed class LambdaBootstrap
             await new LambdaBootstrap(client, handler, options).RunAsync(stoppingToken).ConfigureAwait(false);
             return 0;
         }
-        catch (Exception exception) when (exception is RuntimeApiException or HttpRequestException or IOException)
+        catch (Exception exception) when (exception is RuntimeApiException or IOException)
         {
             options.OnLoopError?.Invoke("The Runtime API failed; exiting so that Lambda restarts the runtime.", exception);
             return RuntimeApiFailedExitCode;
@@ -81,14 +81,14 @@ public sealed class LambdaBootstrap
 
     /// <summary>Handles invocations until <paramref name="stoppingToken"/> is cancelled, then completes normally.</summary>
     /// <exception cref="RuntimeApiException">/next answered with an error status.</exception>
-    /// <exception cref="HttpRequestException">/next stayed unreachable through every retry.</exception>
+    /// <exception cref="IOException">/next stayed unreachable through every retry.</exception>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                InvocationRequest invocation = await GetNextInvocationAsync(stoppingToken).ConfigureAwait(false);
+                var invocation = await GetNextInvocationAsync(stoppingToken).ConfigureAwait(false);
                 await InvokeAsync(invocation, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -97,9 +97,6 @@ public sealed class LambdaBootstrap
             // Stopping is the normal way out of the loop.
         }
     }
-
-    private static bool IsTransportFailure(Exception exception) =>
-        exception is HttpRequestException or IOException;
 
     private static bool IsStopping(Exception exception, CancellationToken stoppingToken) =>
         exception is OperationCanceledException && stoppingToken.IsCancellationRequested;
@@ -123,14 +120,14 @@ public sealed class LambdaBootstrap
 
     private async Task<InvocationRequest> GetNextInvocationAsync(CancellationToken stoppingToken)
     {
-        NextInvocationBackoff backoff = _options.NextInvocationBackoff;
-        for (int failures = 1; ; failures++)
+        var backoff = _options.NextInvocationBackoff;
+        for (var failures = 1; ; failures++)
         {
             try
             {
                 return await _client.GetNextInvocationAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (IsTransportFailure(exception) && failures < backoff.MaxAttempts)
+            catch (Exception exception) when (exception is IOException && failures < backoff.MaxAttempts)
             {
                 ReportLoopError($"Fetching the next invocation failed (attempt {failures} of {backoff.MaxAttempts}); retrying.", exception);
             }
@@ -141,7 +138,7 @@ public sealed class LambdaBootstrap
 
     private async Task InvokeAsync(InvocationRequest invocation, CancellationToken stoppingToken)
     {
-        LambdaContext context = invocation.Context;
+        var context = invocation.Context;
 
         // Null removes the variable, so an untraced invocation never inherits the previous one's trace.
         Environment.SetEnvironmentVariable(TraceIdEnvironmentVariable, context.TraceId);
@@ -170,7 +167,7 @@ public sealed class LambdaBootstrap
 
     private async Task<ReadOnlyMemory<byte>> InvokeHandlerAsync(InvocationRequest invocation, CancellationToken stoppingToken)
     {
-        using CancellationTokenSource deadline = CreateDeadlineSource(invocation.Context.Deadline);
+        using var deadline = CreateDeadlineSource(invocation.Context.Deadline);
         using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stoppingToken);
         return await _handler(invocation.Payload, invocation.Context, handlerCancellation.Token).ConfigureAwait(false);
     }
@@ -190,8 +187,8 @@ public sealed class LambdaBootstrap
     /// <summary>A source that cancels <see cref="LambdaBootstrapOptions.DeadlineSafetyMargin"/> before the deadline.</summary>
     private CancellationTokenSource CreateDeadlineSource(DateTimeOffset deadline)
     {
-        TimeProvider time = _options.TimeProvider;
-        TimeSpan untilCancellation = deadline - time.GetUtcNow() - _options.DeadlineSafetyMargin;
+        var time = _options.TimeProvider;
+        var untilCancellation = deadline - time.GetUtcNow() - _options.DeadlineSafetyMargin;
 
         if (untilCancellation <= TimeSpan.Zero)
         {

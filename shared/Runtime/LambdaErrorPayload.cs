@@ -20,7 +20,7 @@ internal static class LambdaErrorPayload
             writer.WriteString("errorMessage"u8, exception.Message);
             writer.WriteString("errorType"u8, exception.GetType().Name);
             writer.WriteStartArray("stackTrace"u8);
-            foreach (string line in StackTraceLines(exception))
+            foreach (var line in StackTraceLines(exception))
             {
                 writer.WriteStringValue(line);
             }

@@ -15,7 +15,7 @@ internal sealed record NextInvocationBackoff(TimeSpan InitialDelay, TimeSpan Max
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(failures, 1);
 
-        double ticks = InitialDelay.Ticks * Math.Pow(2, failures - 1);
+        var ticks = InitialDelay.Ticks * Math.Pow(2, failures - 1);
         return ticks >= MaxDelay.Ticks ? MaxDelay : TimeSpan.FromTicks((long)ticks);
     }
 }

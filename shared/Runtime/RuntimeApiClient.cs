@@ -1,177 +1,149 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 
 namespace EscRotators.Runtime;
 
-/// <summary>Thin typed client for the Lambda Runtime API, version 2018-06-01.</summary>
+/// <summary>
+/// Typed client for the Lambda Runtime API, version 2018-06-01, over one kept-alive HTTP/1.1 connection
+/// (<see cref="RuntimeApiConnection"/>): the API is a local endpoint, so a general HTTP stack would only add
+/// start-up time, memory and size.
+/// </summary>
 public sealed class RuntimeApiClient : IDisposable
 {
     /// <summary>Name of the environment variable through which Lambda passes the API's host:port.</summary>
     public const string AddressEnvironmentVariable = "AWS_LAMBDA_RUNTIME_API";
 
+    /// <summary>
+    /// How long a POST may wait for the API's answer. A local API answers at once; one that does not is broken,
+    /// and failing lets the loop go on (or the process exit) instead of hanging until Lambda kills it.
+    /// /next has no limit: it waits for the next event, which can take arbitrarily long.
+    /// </summary>
+    public static readonly TimeSpan PostTimeout = TimeSpan.FromSeconds(10);
+
     internal const string UserAgent = "EscRotators/0.1";
+
+    private const string RuntimePath = "/2018-06-01/runtime/";
+    private const string NextInvocationPath = RuntimePath + "invocation/next";
+    private const string InitializationErrorPath = RuntimePath + "init/error";
 
     // The largest Unix time in milliseconds that DateTimeOffset can represent (9999-12-31T23:59:59.999Z).
     private const long MaxUnixTimeMilliseconds = 253_402_300_799_999;
 
-    private readonly HttpClient _httpClient;
+    private readonly RuntimeApiConnection _connection;
     private readonly TimeProvider _timeProvider;
-    private readonly Uri _runtimeUri;
-    private readonly Uri _nextInvocationUri;
-    private readonly Uri _initializationErrorUri;
 
     /// <param name="runtimeApiAddress">The API's host:port, as found in AWS_LAMBDA_RUNTIME_API.</param>
-    /// <param name="handler">Transport to use instead of a private <see cref="SocketsHttpHandler"/>; not disposed by this client.</param>
-    /// <param name="time">The clock given to each <see cref="LambdaContext"/>. Defaults to <see cref="TimeProvider.System"/>.</param>
-    public RuntimeApiClient(string runtimeApiAddress, HttpMessageHandler? handler = null, TimeProvider? time = null)
+    /// <param name="timeProvider">The clock of <see cref="PostTimeout"/>. Defaults to <see cref="TimeProvider.System"/>.</param>
+    public RuntimeApiClient(string runtimeApiAddress, TimeProvider? timeProvider = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runtimeApiAddress);
-
-        _runtimeUri = new Uri($"http://{runtimeApiAddress}/2018-06-01/runtime/", UriKind.Absolute);
-        _nextInvocationUri = new Uri(_runtimeUri, "invocation/next");
-        _initializationErrorUri = new Uri(_runtimeUri, "init/error");
-        _timeProvider = time ?? TimeProvider.System;
-
-        _httpClient = handler is null
-            ? new HttpClient(CreateDefaultHandler(), disposeHandler: true)
-            : new HttpClient(handler, disposeHandler: false);
-
-        // /next blocks until Lambda has an event for us, which can take arbitrarily long.
-        _httpClient.Timeout = Timeout.InfiniteTimeSpan;
-        _httpClient.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", UserAgent);
+        _connection = new RuntimeApiConnection(runtimeApiAddress, UserAgent);
+        _timeProvider = timeProvider ?? TimeProvider.System;
     }
-
-    /// <summary>The timeout applied to every request; infinite so that /next can wait for events.</summary>
-    internal TimeSpan RequestTimeout => _httpClient.Timeout;
 
     /// <summary>Creates a client for the address Lambda puts in AWS_LAMBDA_RUNTIME_API.</summary>
     /// <exception cref="InvalidOperationException">The variable is not set: this is not a Lambda execution environment.</exception>
-    public static RuntimeApiClient FromEnvironment(HttpMessageHandler? handler = null, TimeProvider? time = null)
+    public static RuntimeApiClient FromEnvironment(TimeProvider? timeProvider = null)
     {
-        string? address = Environment.GetEnvironmentVariable(AddressEnvironmentVariable);
+        var address = Environment.GetEnvironmentVariable(AddressEnvironmentVariable);
         if (string.IsNullOrWhiteSpace(address))
         {
             throw new InvalidOperationException(
                 $"{AddressEnvironmentVariable} is not set; the process is not running inside a Lambda execution environment.");
         }
 
-        return new RuntimeApiClient(address, handler, time);
+        return new RuntimeApiClient(address, timeProvider);
     }
 
     /// <summary>Waits, without a timeout, until Lambda hands out the next event.</summary>
-    /// <exception cref="HttpRequestException">The API could not be reached; worth retrying.</exception>
+    /// <exception cref="IOException">The API could not be reached or the connection broke; worth retrying.</exception>
     /// <exception cref="RuntimeApiException">The API answered with an error or without a request id.</exception>
     public async Task<InvocationRequest> GetNextInvocationAsync(CancellationToken cancellationToken)
     {
-        using HttpResponseMessage response = await _httpClient
-            .GetAsync(_nextInvocationUri, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+        var response = await _connection.SendAsync("GET", NextInvocationPath, ReadOnlyMemory<byte>.Empty, [], cancellationToken)
             .ConfigureAwait(false);
-
         if (!response.IsSuccessStatusCode)
         {
-            throw await RuntimeApiException.FromResponseAsync("/next", response, cancellationToken).ConfigureAwait(false);
+            throw RuntimeApiException.FromResponse("/next", response);
         }
 
-        HttpResponseHeaders headers = response.Headers;
-        string requestId = GetHeader(headers, RuntimeApiHeaders.AwsRequestId)
+        var requestId = response.Header(RuntimeApiHeaders.AwsRequestId)
             ?? throw new RuntimeApiException(
                 $"The Runtime API answered /next without a {RuntimeApiHeaders.AwsRequestId} header.",
                 response.StatusCode);
 
         var context = new LambdaContext(
             requestId,
-            ParseDeadline(GetHeader(headers, RuntimeApiHeaders.DeadlineMs)),
-            GetHeader(headers, RuntimeApiHeaders.InvokedFunctionArn),
-            GetHeader(headers, RuntimeApiHeaders.TraceId),
-            _timeProvider)
-        {
-            ClientContext = GetHeader(headers, RuntimeApiHeaders.ClientContext),
-            CognitoIdentity = GetHeader(headers, RuntimeApiHeaders.CognitoIdentity),
-        };
-
-        byte[] payload = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return new InvocationRequest(payload, context);
+            ParseDeadline(response.Header(RuntimeApiHeaders.DeadlineMs)),
+            response.Header(RuntimeApiHeaders.TraceId));
+        return new InvocationRequest(response.Body, context);
     }
 
     /// <summary>Posts the handler's reply for an invocation.</summary>
-    public async Task SendResponseAsync(string requestId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-    {
-        using var content = new ReadOnlyMemoryContent(body);
-        using HttpResponseMessage response = await _httpClient
-            .PostAsync(InvocationUri(requestId, "/response"), content, cancellationToken)
-            .ConfigureAwait(false);
-
-        await EnsureAcceptedAsync("/response", response, cancellationToken).ConfigureAwait(false);
-    }
+    /// <exception cref="IOException">The API could not be reached, broke the connection, or did not answer in time.</exception>
+    /// <exception cref="RuntimeApiException">The API refused the reply.</exception>
+    public Task SendResponseAsync(string requestId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        PostAsync(InvocationPath(requestId, "/response"), body, [], cancellationToken);
 
     /// <summary>Reports that the handler failed this invocation (a Function.UnhandledException error).</summary>
     public Task ReportInvocationErrorAsync(string requestId, Exception exception, CancellationToken cancellationToken) =>
-        PostErrorAsync(
-            InvocationUri(requestId, "/error"),
-            RuntimeApiHeaders.UnhandledFunctionError,
-            exception,
-            cancellationToken);
+        PostErrorAsync(InvocationPath(requestId, "/error"), RuntimeApiHeaders.UnhandledFunctionError, exception, cancellationToken);
 
     /// <summary>Reports that initialisation failed before the loop started (a Runtime.InitError error).</summary>
     public Task ReportInitializationErrorAsync(Exception exception, CancellationToken cancellationToken) =>
-        PostErrorAsync(_initializationErrorUri, RuntimeApiHeaders.InitializationError, exception, cancellationToken);
+        PostErrorAsync(InitializationErrorPath, RuntimeApiHeaders.InitializationError, exception, cancellationToken);
 
-    public void Dispose() => _httpClient.Dispose();
-
-    private static SocketsHttpHandler CreateDefaultHandler() => new()
-    {
-        // The Runtime API is a local endpoint: an HTTP(S)_PROXY meant for outbound traffic must not apply,
-        // and there is nothing to redirect, decompress or remember.
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        AutomaticDecompression = DecompressionMethods.None,
-    };
-
-    private static string? GetHeader(HttpResponseHeaders headers, string name) =>
-        headers.NonValidated.TryGetValues(name, out HeaderStringValues values) && values.Count > 0
-            ? NullIfEmpty(values.ToString())
-            : null;
-
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+    public void Dispose() => _connection.Dispose();
 
     // A missing or malformed deadline is treated as "none known" rather than failing the invocation.
     private static DateTimeOffset ParseDeadline(string? unixMilliseconds) =>
-        long.TryParse(unixMilliseconds, NumberStyles.None, CultureInfo.InvariantCulture, out long milliseconds)
+        long.TryParse(unixMilliseconds, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
         && milliseconds <= MaxUnixTimeMilliseconds
             ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
             : DateTimeOffset.MaxValue;
 
-    private static async Task EnsureAcceptedAsync(
-        string endpoint,
-        HttpResponseMessage response,
-        CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await RuntimeApiException.FromResponseAsync(endpoint, response, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private Uri InvocationUri(string requestId, string action)
+    private static string InvocationPath(string requestId, string action)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
 
-        return new Uri(_runtimeUri, string.Concat("invocation/", Uri.EscapeDataString(requestId), action));
+        return string.Concat(RuntimePath, "invocation/", Uri.EscapeDataString(requestId), action);
     }
 
-    private async Task PostErrorAsync(Uri uri, string errorType, Exception exception, CancellationToken cancellationToken)
+    private Task PostErrorAsync(string path, string errorType, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exception);
 
-        using var content = new ReadOnlyMemoryContent(LambdaErrorPayload.Create(exception));
-        content.Headers.TryAddWithoutValidation("Content-Type", RuntimeApiHeaders.ErrorContentType);
+        return PostAsync(
+            path,
+            LambdaErrorPayload.Create(exception),
+            [
+                new(RuntimeApiHeaders.FunctionErrorType, errorType),
+                new("Content-Type", RuntimeApiHeaders.ErrorContentType),
+            ],
+            cancellationToken);
+    }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
-        request.Headers.TryAddWithoutValidation(RuntimeApiHeaders.FunctionErrorType, errorType);
+    private async Task PostAsync(
+        string path,
+        ReadOnlyMemory<byte> body,
+        IReadOnlyList<KeyValuePair<string, string>> headers,
+        CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(PostTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        RuntimeApiResponse response;
+        try
+        {
+            response = await _connection.SendAsync("POST", path, body, headers, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The Runtime API did not answer a POST within {PostTimeout.TotalSeconds:0} s."));
+        }
 
-        using HttpResponseMessage response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureAcceptedAsync(uri.AbsolutePath, response, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw RuntimeApiException.FromResponse(path, response);
+        }
     }
 }

@@ -1,10 +1,11 @@
 using System.Net;
+using System.Text;
 
 namespace EscRotators.Runtime;
 
 /// <summary>
 /// The Runtime API answered, but not as the protocol says it should (an error status or a missing header).
-/// Unlike a transport failure this is not worth retrying.
+/// Unlike a transport failure (an <see cref="IOException"/>) this is not worth retrying.
 /// </summary>
 public sealed class RuntimeApiException : Exception
 {
@@ -19,21 +20,9 @@ public sealed class RuntimeApiException : Exception
 
     public HttpStatusCode StatusCode { get; }
 
-    internal static async Task<RuntimeApiException> FromResponseAsync(
-        string endpoint,
-        HttpResponseMessage response,
-        CancellationToken cancellationToken)
+    internal static RuntimeApiException FromResponse(string endpoint, RuntimeApiResponse response)
     {
-        string body;
-        try
-        {
-            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException)
-        {
-            body = string.Empty;
-        }
-
+        var body = Encoding.UTF8.GetString(response.Body);
         if (body.Length > MaxBodyCharsInMessage)
         {
             body = string.Concat(body.AsSpan(0, MaxBodyCharsInMessage), "...");

@@ -4,8 +4,9 @@ using System.Text;
 namespace EscRotators.LocalRuntime;
 
 /// <summary>
-/// Reads HTTP/1.1 requests with Content-Length bodies from a keep-alive connection: just enough HTTP
-/// for the requests HttpClient sends to the Runtime API, and no dependency on an HTTP server stack.
+/// Reads HTTP/1.1 requests with Content-Length or chunked bodies from a keep-alive connection: just enough HTTP
+/// for the requests runtimes send to the Runtime API (Go's net/http streams responses chunked), and no
+/// dependency on an HTTP server stack.
 /// </summary>
 public sealed class HttpRequestReader(Stream stream)
 {
@@ -33,16 +34,25 @@ public sealed class HttpRequestReader(Stream stream)
             headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
         }
 
-        if (headers.ContainsKey("Transfer-Encoding"))
+        Consume(headerEnd + 4);
+        byte[]? body = headers.TryGetValue("Transfer-Encoding", out string? coding)
+            && coding.Contains("chunked", StringComparison.OrdinalIgnoreCase)
+                ? await ReadChunkedAsync(cancellationToken)
+                : await ReadExactlyAsync(
+                    headers.TryGetValue("Content-Length", out string? length) ? int.Parse(length, CultureInfo.InvariantCulture) : 0,
+                    cancellationToken);
+        if (body is null)
         {
-            throw new NotSupportedException("Chunked request bodies are not supported by the local Runtime API.");
+            return null;
         }
 
-        int contentLength = headers.TryGetValue("Content-Length", out string? length)
-            ? int.Parse(length, CultureInfo.InvariantCulture)
-            : 0;
-        int bodyStart = headerEnd + 4;
-        while (_buffered < bodyStart + contentLength)
+        return new LocalHttpRequest(requestLine[0], requestLine[1], headers, body);
+    }
+
+    /// <summary>The next <paramref name="count"/> bytes; null when the peer closed the connection first.</summary>
+    private async Task<byte[]?> ReadExactlyAsync(int count, CancellationToken cancellationToken)
+    {
+        while (_buffered < count)
         {
             if (!await FillAsync(cancellationToken))
             {
@@ -50,12 +60,63 @@ public sealed class HttpRequestReader(Stream stream)
             }
         }
 
-        byte[] body = _buffer.AsSpan(bodyStart, contentLength).ToArray();
-        int consumed = bodyStart + contentLength;
-        Buffer.BlockCopy(_buffer, consumed, _buffer, 0, _buffered - consumed);
-        _buffered -= consumed;
+        byte[] bytes = _buffer.AsSpan(0, count).ToArray();
+        Consume(count);
+        return bytes;
+    }
 
-        return new LocalHttpRequest(requestLine[0], requestLine[1], headers, body);
+    /// <summary>One line without its CRLF; null when the peer closed the connection first.</summary>
+    private async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        int end;
+        while ((end = _buffer.AsSpan(0, _buffered).IndexOf("\r\n"u8)) < 0)
+        {
+            if (!await FillAsync(cancellationToken))
+            {
+                return null;
+            }
+        }
+
+        string line = Encoding.Latin1.GetString(_buffer, 0, end);
+        Consume(end + 2);
+        return line;
+    }
+
+    /// <summary>A chunked body: hex size lines (extensions ignored), data, a zero chunk, trailers, an empty line.</summary>
+    private async Task<byte[]?> ReadChunkedAsync(CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        while (await ReadLineAsync(cancellationToken) is { } sizeLine)
+        {
+            int size = int.Parse(sizeLine.Split(';')[0].Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            if (size == 0)
+            {
+                while (await ReadLineAsync(cancellationToken) is { } trailer)
+                {
+                    if (trailer.Length == 0)
+                    {
+                        return body.ToArray();
+                    }
+                }
+
+                return null;
+            }
+
+            if (await ReadExactlyAsync(size + 2, cancellationToken) is not { } chunk)
+            {
+                return null;
+            }
+
+            body.Write(chunk, 0, size);
+        }
+
+        return null;
+    }
+
+    private void Consume(int count)
+    {
+        Buffer.BlockCopy(_buffer, count, _buffer, 0, _buffered - count);
+        _buffered -= count;
     }
 
     private async Task<bool> FillAsync(CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Channel<QueuedInvocation> _invocations = Channel.CreateUnbounded<QueuedInvocation>();
     private readonly Channel<RecordedPost> _posts = Channel.CreateUnbounded<RecordedPost>();
+    private readonly Channel<int> _nextArrivals = Channel.CreateUnbounded<int>();
     private readonly ConcurrentDictionary<string, HttpStatusCode> _responseStatusOverrides = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<HandedOutInvocation>> _handOuts = new(StringComparer.Ordinal);
     private readonly List<Task> _connections = [];
@@ -32,6 +33,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     private int _nextRequestsToBreak;
     private HttpStatusCode? _nextStatusOverride;
     private int _nextRequestCount;
+    private int _connectionsAccepted;
     private long _firstNextRequestTimestamp;
 
     private LocalRuntimeApi(TcpListener listener)
@@ -45,6 +47,9 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>How many connections clients opened so far.</summary>
+    public int ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+
     /// <summary>How many GET /next requests arrived, broken ones included.</summary>
     public int NextRequestCount => Volatile.Read(ref _nextRequestCount);
 
@@ -57,7 +62,9 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     {
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
-        return new LocalRuntimeApi(listener);
+        var api = new LocalRuntimeApi(listener);
+        api.WarmUp();
+        return api;
     }
 
     /// <summary>Finds a port nothing is listening on, for tests that need "connection refused" first.</summary>
@@ -83,7 +90,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     /// <summary>
     /// Breaks the next <paramref name="count"/> /next requests: half a status line, then the connection closes.
-    /// (A connection closed before any byte is answered would be retried inside SocketsHttpHandler and never surface.)
+    /// (A connection closed before any byte is answered would be resent by the client and never surface.)
     /// </summary>
     public void BreakNextRequests(int count)
     {
@@ -104,6 +111,10 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     /// <summary>Answers the response POST for <paramref name="requestId"/> with this status (it is still recorded).</summary>
     public void FailResponseFor(string requestId, HttpStatusCode status) => _responseStatusOverrides[requestId] = status;
+
+    /// <summary>Completes when the next GET /next (in arrival order) has reached the API, answered or not.</summary>
+    public async Task WaitForNextRequestAsync(TimeSpan? timeout = null) =>
+        await _nextArrivals.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
 
     /// <summary>The next POST that arrives, in arrival order.</summary>
     public async Task<RecordedPost> WaitForPostAsync(TimeSpan? timeout = null) =>
@@ -133,6 +144,42 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
         await Task.WhenAll([_acceptLoop, .. connections]).WaitAsync(TimeSpan.FromSeconds(5));
         _shutdown.Dispose();
+    }
+
+    /// <summary>
+    /// Sends a GET and a POST to an unknown path (two 404s, nothing recorded) so that this process has compiled its
+    /// accept, parse and reply paths before a runtime connects: otherwise the host's own JIT time would be counted
+    /// in the runtime's init and cold start.
+    /// </summary>
+    private void WarmUp()
+    {
+        using (var client = new TcpClient())
+        {
+            client.Connect(IPAddress.Loopback, Port);
+            NetworkStream stream = client.GetStream();
+            stream.Write("GET /warm-up HTTP/1.1\r\nHost: local\r\n\r\nPOST /warm-up HTTP/1.1\r\nHost: local\r\nContent-Length: 2\r\n\r\n{}"u8);
+            var received = new List<byte>();
+            byte[] buffer = new byte[1024];
+            while (CountOf(received, "HTTP/1.1 404"u8) < 2 && stream.Read(buffer) is var read and > 0)
+            {
+                received.AddRange(buffer.AsSpan(0, read));
+            }
+        }
+
+        // The warm-up is not a runtime's connection.
+        Interlocked.Exchange(ref _connectionsAccepted, 0);
+
+        static int CountOf(List<byte> bytes, ReadOnlySpan<byte> value)
+        {
+            int count = 0;
+            ReadOnlySpan<byte> rest = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes);
+            for (int at; (at = rest.IndexOf(value)) >= 0; rest = rest[(at + value.Length)..])
+            {
+                count++;
+            }
+
+            return count;
+        }
     }
 
     private static string ReasonPhrase(HttpStatusCode status) => status switch
@@ -209,11 +256,13 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
                 // Headers and body go out in separate writes; without this, Nagle plus delayed ACKs stall each reply ~40 ms.
                 client.NoDelay = true;
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
             {
+                // Shutting down; a listener stopped between two accepts says "not listening".
                 return;
             }
 
+            Interlocked.Increment(ref _connectionsAccepted);
             lock (_connections)
             {
                 _connections.Add(ServeConnectionAsync(client));
@@ -250,6 +299,8 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         string path = request.Path;
         if (request.Method == "GET" && path == InvocationPrefix + "next")
         {
+            // Taken here, in code the warm-up has already run, so that none of this host's start-up is counted.
+            Interlocked.CompareExchange(ref _firstNextRequestTimestamp, Stopwatch.GetTimestamp(), 0);
             return await HandleNextAsync(stream, cancellationToken);
         }
 
@@ -282,8 +333,8 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     private async Task<bool> HandleNextAsync(Stream stream, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _nextRequestCount);
-        Interlocked.CompareExchange(ref _firstNextRequestTimestamp, Stopwatch.GetTimestamp(), 0);
+        int count = Interlocked.Increment(ref _nextRequestCount);
+        _nextArrivals.Writer.TryWrite(count);
         HttpStatusCode? statusOverride;
         bool breakConnection;
         lock (_gate)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using EscRotators.Runtime;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
@@ -40,11 +41,11 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Loop_posts_handler_reply_to_response_endpoint()
     {
-        Task loop = StartLoop(static (payload, _, _) =>
+        var loop = StartLoop(static (payload, _, _) =>
             Task.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes("echo:" + Encoding.UTF8.GetString(payload.Span))));
         _api.Enqueue(new QueuedInvocation("req-1", "hello"u8.ToArray()));
 
-        RecordedPost post = await _api.WaitForPostAsync();
+        var post = await _api.WaitForPostAsync();
 
         Assert.Multiple(() =>
         {
@@ -58,7 +59,7 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Loop_handles_events_one_after_another()
     {
-        Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
+        var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
         string[] ids = ["a", "b", "c"];
         foreach (string id in ids)
         {
@@ -78,16 +79,16 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Handler_exception_is_reported_as_function_error_and_loop_continues()
     {
-        Task loop = StartLoop(static (payload, context, _) => context.AwsRequestId == "bad"
+        var loop = StartLoop(static (payload, context, _) => context.AwsRequestId == "bad"
             ? throw new InvalidOperationException("handler bug")
             : Task.FromResult(payload));
         _api.Enqueue(new QueuedInvocation("bad", "x"u8.ToArray()));
         _api.Enqueue(new QueuedInvocation("good", "y"u8.ToArray()));
 
-        RecordedPost first = await _api.WaitForPostAsync();
-        RecordedPost second = await _api.WaitForPostAsync();
+        var first = await _api.WaitForPostAsync();
+        var second = await _api.WaitForPostAsync();
 
-        using JsonDocument error = JsonDocument.Parse(first.Body);
+        using var error = JsonDocument.Parse(first.Body);
         Assert.Multiple(() =>
         {
             Assert.That(first.Kind, Is.EqualTo(RuntimeApiPostKind.InvocationError));
@@ -105,16 +106,16 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Faulted_handler_task_is_reported_like_a_synchronous_throw()
     {
-        Task loop = StartLoop(static async (_, _, _) =>
+        var loop = StartLoop(static async (_, _, _) =>
         {
             await Task.Yield();
             throw new FormatException("async bug");
         });
         _api.Enqueue(new QueuedInvocation("req-async", []));
 
-        RecordedPost post = await _api.WaitForPostAsync();
+        var post = await _api.WaitForPostAsync();
 
-        using JsonDocument error = JsonDocument.Parse(post.Body);
+        using var error = JsonDocument.Parse(post.Body);
         Assert.That(post.Kind, Is.EqualTo(RuntimeApiPostKind.InvocationError));
         Assert.That(error.RootElement.GetProperty("errorType").GetString(), Is.EqualTo("FormatException"));
         await StopAsync(loop);
@@ -124,12 +125,12 @@ public sealed class LambdaBootstrapTests
     public async Task Response_post_failure_is_reported_and_loop_continues()
     {
         _api.FailResponseFor("rejected", HttpStatusCode.RequestEntityTooLarge);
-        Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
+        var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
         _api.Enqueue(new QueuedInvocation("rejected", "big"u8.ToArray()));
         _api.Enqueue(new QueuedInvocation("accepted", "small"u8.ToArray()));
 
-        RecordedPost first = await _api.WaitForPostAsync();
-        RecordedPost second = await _api.WaitForPostAsync();
+        var first = await _api.WaitForPostAsync();
+        var second = await _api.WaitForPostAsync();
 
         Assert.Multiple(() =>
         {
@@ -147,7 +148,7 @@ public sealed class LambdaBootstrapTests
     public async Task Trace_id_environment_variable_is_set_per_invocation()
     {
         var seen = new ConcurrentQueue<string?>();
-        Task loop = StartLoop((payload, _, _) =>
+        var loop = StartLoop((payload, _, _) =>
         {
             seen.Enqueue(Environment.GetEnvironmentVariable(LambdaBootstrap.TraceIdEnvironmentVariable));
             return Task.FromResult(payload);
@@ -166,21 +167,21 @@ public sealed class LambdaBootstrapTests
     public async Task Handler_receives_context_of_its_invocation()
     {
         var contexts = new ConcurrentQueue<LambdaContext>();
-        Task loop = StartLoop((payload, context, _) =>
+        var loop = StartLoop((payload, context, _) =>
         {
             contexts.Enqueue(context);
             return Task.FromResult(payload);
         });
-        DateTimeOffset deadline = DateTimeOffset.UtcNow.AddMinutes(5);
-        _api.Enqueue(new QueuedInvocation("req-ctx", []) { Deadline = deadline, InvokedFunctionArn = "arn:fn" });
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(5);
+        _api.Enqueue(new QueuedInvocation("req-ctx", []) { Deadline = deadline, TraceId = "Root=1-67891233-abcdef012345678912345678" });
 
         await _api.WaitForPostAsync();
 
-        LambdaContext context = contexts.Single();
+        var context = contexts.Single();
         Assert.Multiple(() =>
         {
             Assert.That(context.AwsRequestId, Is.EqualTo("req-ctx"));
-            Assert.That(context.InvokedFunctionArn, Is.EqualTo("arn:fn"));
+            Assert.That(context.TraceId, Is.EqualTo("Root=1-67891233-abcdef012345678912345678"));
             Assert.That(context.Deadline, Is.EqualTo(DateTimeOffset.FromUnixTimeMilliseconds(deadline.ToUnixTimeMilliseconds())));
         });
         await StopAsync(loop);
@@ -189,8 +190,7 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Handler_token_fires_safety_margin_before_deadline()
     {
-        var time = new ManualTimeProvider(Start);
-        using var client = new RuntimeApiClient(_api.Address, time: time);
+        var time = new FakeTimeProvider(Start);
         var handlerStarted = new TaskCompletionSource<(CancellationToken Token, LambdaContext Context)>(
             TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new LambdaBootstrapOptions
@@ -199,13 +199,13 @@ public sealed class LambdaBootstrapTests
             DeadlineSafetyMargin = TimeSpan.FromMilliseconds(250),
             OnLoopError = (message, exception) => _loopErrors.Enqueue((message, exception)),
         };
-        var bootstrap = new LambdaBootstrap(client, async (payload, context, token) =>
+        var bootstrap = new LambdaBootstrap(_client, async (payload, context, token) =>
         {
             handlerStarted.TrySetResult((token, context));
             await Task.Delay(Timeout.InfiniteTimeSpan, token);
             return payload;
         }, options);
-        Task loop = bootstrap.RunAsync(_stopping.Token);
+        var loop = bootstrap.RunAsync(_stopping.Token);
         _api.Enqueue(new QueuedInvocation("slow", []) { Deadline = Start.AddSeconds(10) });
 
         (CancellationToken token, LambdaContext context) = await handlerStarted.Task.WaitAsync(WaitLimit);
@@ -216,10 +216,10 @@ public sealed class LambdaBootstrapTests
         Assert.Multiple(() =>
         {
             Assert.That(token.IsCancellationRequested, Is.True, "not cancelled at the safety margin");
-            Assert.That(context.RemainingTime, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
+            Assert.That(context.Deadline - time.GetUtcNow(), Is.EqualTo(TimeSpan.FromMilliseconds(250)));
         });
 
-        RecordedPost post = await _api.WaitForPostAsync();
+        var post = await _api.WaitForPostAsync();
         Assert.That(post.Kind, Is.EqualTo(RuntimeApiPostKind.InvocationError), "a handler that gives up reports an error");
         await StopAsync(loop);
     }
@@ -227,15 +227,14 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Handler_token_is_already_cancelled_when_deadline_is_inside_the_margin()
     {
-        var time = new ManualTimeProvider(Start);
-        using var client = new RuntimeApiClient(_api.Address, time: time);
+        var time = new FakeTimeProvider(Start);
         var cancelledOnEntry = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var bootstrap = new LambdaBootstrap(client, (payload, _, token) =>
+        var bootstrap = new LambdaBootstrap(_client, (payload, _, token) =>
         {
             cancelledOnEntry.TrySetResult(token.IsCancellationRequested);
             return Task.FromResult(payload);
         }, new LambdaBootstrapOptions { TimeProvider = time });
-        Task loop = bootstrap.RunAsync(_stopping.Token);
+        var loop = bootstrap.RunAsync(_stopping.Token);
         _api.Enqueue(new QueuedInvocation("late", []) { Deadline = Start.AddMilliseconds(100) });
 
         Assert.That(await cancelledOnEntry.Task.WaitAsync(WaitLimit), Is.True);
@@ -246,14 +245,14 @@ public sealed class LambdaBootstrapTests
     public async Task Stopping_token_cancels_the_handler_token()
     {
         var handlerToken = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task loop = StartLoop(async (payload, _, token) =>
+        var loop = StartLoop(async (payload, _, token) =>
         {
             handlerToken.TrySetResult(token);
             await Task.Delay(Timeout.InfiniteTimeSpan, token);
             return payload;
         });
         _api.Enqueue(new QueuedInvocation("long", []) { Deadline = DateTimeOffset.UtcNow.AddMinutes(10) });
-        CancellationToken token = await handlerToken.Task.WaitAsync(WaitLimit);
+        var token = await handlerToken.Task.WaitAsync(WaitLimit);
 
         await _stopping.CancelAsync();
 
@@ -265,8 +264,8 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Stopping_token_ends_the_loop_while_waiting_for_next()
     {
-        Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
-        await WaitUntilAsync(() => _api.NextRequestCount == 1);
+        var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
+        await _api.WaitForNextRequestAsync();
 
         await _stopping.CancelAsync();
 
@@ -277,16 +276,16 @@ public sealed class LambdaBootstrapTests
     public async Task Transient_next_failure_is_retried()
     {
         _api.BreakNextRequests(2);
-        Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload), FastBackoff(maxAttempts: 5));
+        var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload), FastBackoff(maxAttempts: 5));
         _api.Enqueue(new QueuedInvocation("after-failures", "ok"u8.ToArray()));
 
-        RecordedPost post = await _api.WaitForPostAsync();
+        var post = await _api.WaitForPostAsync();
 
         Assert.Multiple(() =>
         {
             Assert.That(post.RequestId, Is.EqualTo("after-failures"));
             Assert.That(_api.NextRequestCount, Is.GreaterThanOrEqualTo(3));
-            Assert.That(_loopErrors.Select(e => e.Exception), Has.Exactly(2).InstanceOf<HttpRequestException>());
+            Assert.That(_loopErrors.Select(e => e.Exception), Has.Exactly(2).InstanceOf<IOException>());
         });
         await StopAsync(loop);
     }
@@ -294,19 +293,19 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Next_is_retried_until_the_runtime_api_starts_listening()
     {
-        int port = LocalRuntimeApi.FindFreePort();
+        var port = LocalRuntimeApi.FindFreePort();
         using var client = new RuntimeApiClient($"127.0.0.1:{port}");
         var bootstrap = new LambdaBootstrap(client, static (payload, _, _) => Task.FromResult(payload), new LambdaBootstrapOptions
         {
             OnLoopError = (message, exception) => _loopErrors.Enqueue((message, exception)),
         });
-        Task loop = bootstrap.RunAsync(_stopping.Token);
+        var loop = bootstrap.RunAsync(_stopping.Token);
         await WaitUntilAsync(() => !_loopErrors.IsEmpty);
 
         await using LocalRuntimeApi lateApi = LocalRuntimeApi.Start(port);
         lateApi.Enqueue(new QueuedInvocation("late-start", "ok"u8.ToArray()));
 
-        RecordedPost post = await lateApi.WaitForPostAsync();
+        var post = await lateApi.WaitForPostAsync();
         Assert.That(post.RequestId, Is.EqualTo("late-start"));
         await StopAsync(loop);
     }
@@ -315,9 +314,9 @@ public sealed class LambdaBootstrapTests
     public async Task Next_failures_beyond_the_retry_limit_end_the_loop()
     {
         _api.BreakNextRequests(int.MaxValue);
-        Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload), FastBackoff(maxAttempts: 3));
+        var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload), FastBackoff(maxAttempts: 3));
 
-        Assert.That(async () => await loop.WaitAsync(WaitLimit), Throws.InstanceOf<HttpRequestException>());
+        Assert.That(async () => await loop.WaitAsync(WaitLimit), Throws.InstanceOf<IOException>());
         Assert.That(_api.NextRequestCount, Is.EqualTo(3));
         Assert.That(_loopErrors, Has.Count.EqualTo(2));
     }
@@ -326,7 +325,7 @@ public sealed class LambdaBootstrapTests
     public async Task Next_error_status_is_not_retried_and_ends_the_loop()
     {
         _api.FailNextRequestsWith(HttpStatusCode.InternalServerError);
-        Task loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
+        var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
 
         Assert.That(async () => await loop.WaitAsync(WaitLimit), Throws.InstanceOf<RuntimeApiException>());
         Assert.That(_api.NextRequestCount, Is.EqualTo(1));
@@ -335,14 +334,14 @@ public sealed class LambdaBootstrapTests
     [Test]
     public async Task Init_failure_is_posted_to_init_error()
     {
-        int exitCode = await LambdaBootstrap.InitializeAndRunAsync(
+        var exitCode = await LambdaBootstrap.InitializeAndRunAsync(
             _client,
             static _ => throw new InvalidOperationException("SECRET_ARN is not set"),
             Options(),
             _stopping.Token).WaitAsync(WaitLimit);
 
-        RecordedPost post = await _api.WaitForPostAsync();
-        using JsonDocument error = JsonDocument.Parse(post.Body);
+        var post = await _api.WaitForPostAsync();
+        using var error = JsonDocument.Parse(post.Body);
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.EqualTo(LambdaBootstrap.InitializationFailedExitCode).And.Not.Zero);
@@ -359,27 +358,27 @@ public sealed class LambdaBootstrapTests
     {
         using var unreachable = new RuntimeApiClient($"127.0.0.1:{LocalRuntimeApi.FindFreePort()}");
 
-        int exitCode = await LambdaBootstrap.InitializeAndRunAsync(
+        var exitCode = await LambdaBootstrap.InitializeAndRunAsync(
             unreachable,
             static _ => Task.FromException<LambdaHandler>(new InvalidOperationException("init")),
             Options(),
             _stopping.Token).WaitAsync(WaitLimit);
 
         Assert.That(exitCode, Is.EqualTo(LambdaBootstrap.InitializationFailedExitCode));
-        Assert.That(_loopErrors.Select(e => e.Exception), Has.Some.InstanceOf<HttpRequestException>());
+        Assert.That(_loopErrors.Select(e => e.Exception), Has.Some.InstanceOf<IOException>());
     }
 
     [Test]
     public async Task Successful_init_runs_the_loop_and_exits_zero_when_stopped()
     {
-        Task<int> run = LambdaBootstrap.InitializeAndRunAsync(
+        var run = LambdaBootstrap.InitializeAndRunAsync(
             _client,
             static _ => Task.FromResult<LambdaHandler>(static (payload, _, _) => Task.FromResult(payload)),
             Options(),
             _stopping.Token);
         _api.Enqueue(new QueuedInvocation("req-1", "ping"u8.ToArray()));
 
-        RecordedPost post = await _api.WaitForPostAsync();
+        var post = await _api.WaitForPostAsync();
         await _stopping.CancelAsync();
 
         Assert.That(post.BodyText, Is.EqualTo("ping"));
@@ -391,7 +390,7 @@ public sealed class LambdaBootstrapTests
     {
         _api.FailNextRequestsWith(HttpStatusCode.InternalServerError);
 
-        int exitCode = await LambdaBootstrap.InitializeAndRunAsync(
+        var exitCode = await LambdaBootstrap.InitializeAndRunAsync(
             _client,
             static _ => Task.FromResult<LambdaHandler>(static (payload, _, _) => Task.FromResult(payload)),
             Options(),
