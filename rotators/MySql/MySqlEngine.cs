@@ -16,6 +16,8 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     // "/*M! ... */" comments that MySQL skips: one round trip tells the flavour whatever the version string says.
     private const string ClaimSql = "SELECT GET_LOCK(@name, 0), 0 /*M! + 1 */";
 
+    private const string ReleaseSql = "SELECT RELEASE_LOCK(@name)";
+
     // The host part is a fixed literal; MariaDB and MySQL accept no whitespace around the '@'.
     private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
     private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
@@ -95,6 +97,16 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
                 $"another rotation of {MySqlAccounts.Display(username)} is in progress on {context.Address}; " +
                 "this one changed nothing; retry once it has finished");
     }
+
+    protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>
+        connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var release = new MySqlCommand(ReleaseSql, (MySqlConnection)db);
+                release.Parameters.AddWithValue("@name", RotationLockName.For(username));
+                return await release.ExecuteScalarAsync(token).ConfigureAwait(false);
+            },
+            cancellationToken);
 
     protected override async Task SetPasswordAsync(
         DriverConnection connection,

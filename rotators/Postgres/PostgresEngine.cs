@@ -16,6 +16,8 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
     // A session-level lock, released when the connection closes; hashtextextended exists since PostgreSQL 11.
     private const string ClaimSql = "SELECT pg_try_advisory_lock(hashtextextended('esc-rotator:' || $1, 0))";
 
+    private const string ReleaseSql = "SELECT pg_advisory_unlock(hashtextextended('esc-rotator:' || $1, 0))";
+
     private const string PrepareAlterSql =
         "SELECT format('ALTER ROLE %I PASSWORD %L', rolname, $2) FROM pg_catalog.pg_roles WHERE rolname = $1";
 
@@ -80,6 +82,16 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
                 $"another rotation of role {PostgresIdentifiers.Display(username)} is in progress on {context.Address}; " +
                 "this one changed nothing; retry once it has finished");
     }
+
+    protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>
+        connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var release = new NpgsqlCommand(ReleaseSql, (NpgsqlConnection)db);
+                release.Parameters.Add(new NpgsqlParameter { Value = username });
+                return await release.ExecuteScalarAsync(token).ConfigureAwait(false);
+            },
+            cancellationToken);
 
     protected override async Task SetPasswordAsync(
         DriverConnection connection,

@@ -61,6 +61,13 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         Action sending,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Releases the claim on <paramref name="username"/>. Closing the connection releases it too, but only once the
+    /// server has finished ending the session, which can be after we reply: the next rotation of the same user would
+    /// then meet a claim nobody holds any more.
+    /// </summary>
+    protected abstract Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken);
+
     /// <summary>The engine's own errors (server error codes, driver texts it knows); null for anything else.</summary>
     protected abstract RotationFailedException? Translate(Exception exception, FailureContext context);
 
@@ -160,6 +167,9 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     /// <summary>The managing user's open connection with the user claimed; disposing it releases the claim.</summary>
     private sealed class Session : IPasswordChangeSession
     {
+        // One round trip on a healthy connection; a server gone silent must not hold up the reply.
+        private static readonly TimeSpan ReleaseBound = TimeSpan.FromMilliseconds(200);
+
         private readonly DatabaseEngine<TClaim> _engine;
         private readonly DriverConnection _connection;
         private readonly TClaim _claim;
@@ -193,6 +203,23 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
             }
         }
 
-        public ValueTask DisposeAsync() => _connection.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection.IsUsable && _context.RotatedUser is { } username)
+            {
+                using var bound = new CancellationTokenSource(ReleaseBound);
+                try
+                {
+                    await _engine.ReleaseAsync(_connection, username, bound.Token).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // Best effort: closing the connection releases the claim anyway.
+                catch (Exception)
+                {
+                }
+#pragma warning restore CA1031
+            }
+
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

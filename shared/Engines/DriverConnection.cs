@@ -30,6 +30,9 @@ public sealed class DriverConnection : IAsyncDisposable
 
     public DbConnection Connection { get; }
 
+    /// <summary>False once a call failed or was abandoned: nothing more is sent on this connection but its close.</summary>
+    public bool IsUsable => !_failed && _disposed == 0;
+
     /// <summary>
     /// Explains a failure from what only this connection knows (e.g. a relay that refused an authentication method);
     /// consulted before any other translation. Null when it has nothing to add.
