@@ -43,10 +43,10 @@ public sealed record HostCommandLine
         var timeout = LambdaProcessOptions.DefaultInvocationTimeout;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         var events = new List<string>();
-        for (int i = 0; i < args.Count; i++)
+        for (var i = 0; i < args.Count; i++)
         {
-            string arg = args[i];
-            bool hasValue = i + 1 < args.Count;
+            var arg = args[i];
+            var hasValue = i + 1 < args.Count;
             switch (arg)
             {
                 case "-h" or "--help":
@@ -59,7 +59,7 @@ public sealed record HostCommandLine
                     report = args[++i];
                     break;
                 case "--timeout-ms" when hasValue:
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int ms) || ms is < 1 or > 900_000)
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms is < 1 or > 900_000)
                     {
                         error = "--timeout-ms takes whole milliseconds between 1 and 900000 (Lambda's 15 minutes)";
                         return null;
@@ -68,8 +68,8 @@ public sealed record HostCommandLine
                     timeout = TimeSpan.FromMilliseconds(ms);
                     break;
                 case "--env" when hasValue:
-                    string pair = args[++i];
-                    int equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    var pair = args[++i];
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
                     if (equals < 1)
                     {
                         error = $"--env takes NAME=VALUE (got '{pair}')";

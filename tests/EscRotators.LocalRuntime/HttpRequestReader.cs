@@ -25,21 +25,21 @@ public sealed class HttpRequestReader(Stream stream)
             }
         }
 
-        string[] lines = Encoding.Latin1.GetString(_buffer, 0, headerEnd).Split("\r\n");
-        string[] requestLine = lines[0].Split(' ');
+        var lines = Encoding.Latin1.GetString(_buffer, 0, headerEnd).Split("\r\n");
+        var requestLine = lines[0].Split(' ');
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (string line in lines.AsSpan(1))
+        foreach (var line in lines.AsSpan(1))
         {
-            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
             headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
         }
 
         Consume(headerEnd + 4);
-        byte[]? body = headers.TryGetValue("Transfer-Encoding", out string? coding)
+        var body = headers.TryGetValue("Transfer-Encoding", out var coding)
             && coding.Contains("chunked", StringComparison.OrdinalIgnoreCase)
                 ? await ReadChunkedAsync(cancellationToken)
                 : await ReadExactlyAsync(
-                    headers.TryGetValue("Content-Length", out string? length) ? int.Parse(length, CultureInfo.InvariantCulture) : 0,
+                    headers.TryGetValue("Content-Length", out var length) ? int.Parse(length, CultureInfo.InvariantCulture) : 0,
                     cancellationToken);
         if (body is null)
         {
@@ -60,7 +60,7 @@ public sealed class HttpRequestReader(Stream stream)
             }
         }
 
-        byte[] bytes = _buffer.AsSpan(0, count).ToArray();
+        var bytes = _buffer.AsSpan(0, count).ToArray();
         Consume(count);
         return bytes;
     }
@@ -77,7 +77,7 @@ public sealed class HttpRequestReader(Stream stream)
             }
         }
 
-        string line = Encoding.Latin1.GetString(_buffer, 0, end);
+        var line = Encoding.Latin1.GetString(_buffer, 0, end);
         Consume(end + 2);
         return line;
     }
@@ -88,7 +88,7 @@ public sealed class HttpRequestReader(Stream stream)
         using var body = new MemoryStream();
         while (await ReadLineAsync(cancellationToken) is { } sizeLine)
         {
-            int size = int.Parse(sizeLine.Split(';')[0].Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            var size = int.Parse(sizeLine.Split(';')[0].Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
             if (size == 0)
             {
                 while (await ReadLineAsync(cancellationToken) is { } trailer)
@@ -126,7 +126,7 @@ public sealed class HttpRequestReader(Stream stream)
             Array.Resize(ref _buffer, _buffer.Length * 2);
         }
 
-        int read = await stream.ReadAsync(_buffer.AsMemory(_buffered), cancellationToken);
+        var read = await stream.ReadAsync(_buffer.AsMemory(_buffered), cancellationToken);
         _buffered += read;
         return read > 0;
     }

@@ -68,13 +68,13 @@ public sealed class LambdaProcess : IAsyncDisposable
     public static LambdaProcess Start(LambdaProcessOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string bootstrap = Path.GetFullPath(options.BootstrapPath);
+        var bootstrap = Path.GetFullPath(options.BootstrapPath);
         if (!File.Exists(bootstrap))
         {
             throw new FileNotFoundException($"bootstrap not found: {bootstrap}", bootstrap);
         }
 
-        LocalRuntimeApi api = LocalRuntimeApi.Start();
+        var api = LocalRuntimeApi.Start();
         var start = new ProcessStartInfo(bootstrap)
         {
             UseShellExecute = false,
@@ -91,7 +91,7 @@ public sealed class LambdaProcess : IAsyncDisposable
 
         WarmUpProcessStart();
         var process = new Process { StartInfo = start };
-        long spawned = Stopwatch.GetTimestamp();
+        var spawned = Stopwatch.GetTimestamp();
         try
         {
             process.Start();
@@ -122,7 +122,7 @@ public sealed class LambdaProcess : IAsyncDisposable
     public async Task<LambdaInvocationResult> InvokeAsync(byte[] payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        string requestId = Guid.NewGuid().ToString();
+        var requestId = Guid.NewGuid().ToString();
         _api.Enqueue(new QueuedInvocation(requestId, payload)
         {
             Timeout = _options.InvocationTimeout,
@@ -135,7 +135,7 @@ public sealed class LambdaProcess : IAsyncDisposable
         using (var initLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             initLimit.CancelAfter(_options.InitTimeout);
-            Task<HandedOutInvocation> taken = _api.WaitForHandOutAsync(requestId, initLimit.Token);
+            var taken = _api.WaitForHandOutAsync(requestId, initLimit.Token);
             await Task.WhenAny(taken, _exited).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             if (taken.IsCompletedSuccessfully)
@@ -156,12 +156,12 @@ public sealed class LambdaProcess : IAsyncDisposable
                 : NoReply(requestId, handOut, HasExited ? LambdaInvocationOutcome.ProcessExited : LambdaInvocationOutcome.TimedOut);
         }
 
-        DateTimeOffset waitUntil = (handOut.Deadline ?? DateTimeOffset.UtcNow + _options.InvocationTimeout) + _options.LateReplyGrace;
+        var waitUntil = (handOut.Deadline ?? DateTimeOffset.UtcNow + _options.InvocationTimeout) + _options.LateReplyGrace;
         using var replyLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         replyLimit.CancelAfter(Max(waitUntil - DateTimeOffset.UtcNow, TimeSpan.Zero));
         while (true)
         {
-            Task<RecordedPost> next = _api.ReadPostAsync(replyLimit.Token).AsTask();
+            var next = _api.ReadPostAsync(replyLimit.Token).AsTask();
             await Task.WhenAny(next, _exited).ConfigureAwait(false);
             if (!next.IsCompleted)
             {
@@ -204,12 +204,12 @@ public sealed class LambdaProcess : IAsyncDisposable
     {
         try
         {
-            foreach (string line in File.ReadLines($"/proc/{ProcessId}/status"))
+            foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
             {
                 // "VmHWM:	   23456 kB"
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                 {
-                    string[] parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                    var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
                     return long.Parse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture);
                 }
             }
@@ -268,7 +268,7 @@ public sealed class LambdaProcess : IAsyncDisposable
     {
         // A clean environment like Lambda's: nothing of this machine's (no HOME, no DOTNET_*, no proxies) leaks in.
         environment.Clear();
-        string taskRoot = Path.GetDirectoryName(bootstrap)!;
+        var taskRoot = Path.GetDirectoryName(bootstrap)!;
         environment["PATH"] = DefaultPath;
         environment["LANG"] = "en_US.UTF-8";
         environment["TZ"] = ":UTC";
@@ -284,7 +284,7 @@ public sealed class LambdaProcess : IAsyncDisposable
         environment["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + options.FunctionName;
         environment["AWS_LAMBDA_LOG_STREAM_NAME"] = "local/[$LATEST]" + Guid.NewGuid().ToString("N");
         environment["AWS_LAMBDA_RUNTIME_API"] = apiAddress;
-        foreach ((string name, string value) in options.Environment)
+        foreach ((var name, var value) in options.Environment)
         {
             environment[name] = value;
         }
@@ -331,7 +331,7 @@ public sealed class LambdaProcess : IAsyncDisposable
 
     private RecordedPost? TryTakeMatchingPost(string requestId)
     {
-        while (_api.TryReadPost(out RecordedPost? post))
+        while (_api.TryReadPost(out var post))
         {
             if (Matches(post, requestId))
             {
@@ -349,7 +349,7 @@ public sealed class LambdaProcess : IAsyncDisposable
             Interlocked.CompareExchange(ref _firstResponseTimestamp, post.ReceivedTimestamp, 0);
         }
 
-        LambdaInvocationOutcome outcome = post.Kind switch
+        var outcome = post.Kind switch
         {
             RuntimeApiPostKind.Response => LambdaInvocationOutcome.Response,
             RuntimeApiPostKind.InvocationError => LambdaInvocationOutcome.FunctionError,
@@ -368,8 +368,8 @@ public sealed class LambdaProcess : IAsyncDisposable
     private LambdaInvocationResult NoReply(string requestId, HandedOutInvocation? handOut, LambdaInvocationOutcome outcome)
     {
         // The error documents Lambda itself would write for these cases.
-        CultureInfo invariant = CultureInfo.InvariantCulture;
-        (string errorType, string message) = (outcome, handOut) switch
+        var invariant = CultureInfo.InvariantCulture;
+        (var errorType, var message) = (outcome, handOut) switch
         {
             (LambdaInvocationOutcome.TimedOut, null) => ("Sandbox.Timedout", string.Create(
                 invariant, $"RequestId: {requestId} Error: the runtime did not ask for the event within the init timeout ({_options.InitTimeout.TotalSeconds:0} s)")),
@@ -378,7 +378,7 @@ public sealed class LambdaProcess : IAsyncDisposable
             _ => ("Runtime.ExitError", string.Create(
                 invariant, $"RequestId: {requestId} Error: Runtime exited with error: exit status {ExitCode}")),
         };
-        byte[] body = JsonSerializer.SerializeToUtf8Bytes(
+        var body = JsonSerializer.SerializeToUtf8Bytes(
             new Dictionary<string, string> { ["errorMessage"] = message, ["errorType"] = errorType });
         return new LambdaInvocationResult(requestId, outcome, body)
         {

@@ -72,7 +72,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         return port;
     }
@@ -156,10 +156,10 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         using (var client = new TcpClient())
         {
             client.Connect(IPAddress.Loopback, Port);
-            NetworkStream stream = client.GetStream();
+            var stream = client.GetStream();
             stream.Write("GET /warm-up HTTP/1.1\r\nHost: local\r\n\r\nPOST /warm-up HTTP/1.1\r\nHost: local\r\nContent-Length: 2\r\n\r\n{}"u8);
             var received = new List<byte>();
-            byte[] buffer = new byte[1024];
+            var buffer = new byte[1024];
             while (CountOf(received, "HTTP/1.1 404"u8) < 2 && stream.Read(buffer) is var read and > 0)
             {
                 received.AddRange(buffer.AsSpan(0, read));
@@ -171,7 +171,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
         static int CountOf(List<byte> bytes, ReadOnlySpan<byte> value)
         {
-            int count = 0;
+            var count = 0;
             ReadOnlySpan<byte> rest = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes);
             for (int at; (at = rest.IndexOf(value)) >= 0; rest = rest[(at + value.Length)..])
             {
@@ -199,7 +199,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     {
         var head = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {(int)status} {ReasonPhrase(status)}\r\n");
-        foreach ((string name, string value) in headers)
+        foreach ((var name, var value) in headers)
         {
             head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
         }
@@ -212,7 +212,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     private static Task WriteStatusAsync(Stream stream, HttpStatusCode status, CancellationToken cancellationToken)
     {
-        byte[] body = status is HttpStatusCode.Accepted or HttpStatusCode.OK
+        var body = status is HttpStatusCode.Accepted or HttpStatusCode.OK
             ? "{\"status\":\"OK\"}"u8.ToArray()
             : Encoding.UTF8.GetBytes($"{{\"errorMessage\":\"local runtime API refused\",\"errorType\":\"{status}\"}}");
         return WriteResponseAsync(stream, status, [new("Content-Type", "application/json")], body, cancellationToken);
@@ -274,7 +274,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     {
         using (client)
         {
-            NetworkStream stream = client.GetStream();
+            var stream = client.GetStream();
             var reader = new HttpRequestReader(stream);
             try
             {
@@ -296,7 +296,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     /// <returns>False when the connection must be closed instead of kept alive.</returns>
     private async Task<bool> HandleAsync(LocalHttpRequest request, Stream stream, CancellationToken cancellationToken)
     {
-        string path = request.Path;
+        var path = request.Path;
         if (request.Method == "GET" && path == InvocationPrefix + "next")
         {
             // Taken here, in code the warm-up has already run, so that none of this host's start-up is counted.
@@ -313,13 +313,13 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
         if (request.Method == "POST" && path.StartsWith(InvocationPrefix, StringComparison.Ordinal))
         {
-            string[] parts = path[InvocationPrefix.Length..].Split('/');
+            var parts = path[InvocationPrefix.Length..].Split('/');
             if (parts is [string escapedId, string action and ("response" or "error")])
             {
-                string requestId = Uri.UnescapeDataString(escapedId);
-                bool isResponse = action == "response";
+                var requestId = Uri.UnescapeDataString(escapedId);
+                var isResponse = action == "response";
                 Record(isResponse ? RuntimeApiPostKind.Response : RuntimeApiPostKind.InvocationError, requestId, request);
-                HttpStatusCode status = isResponse && _responseStatusOverrides.TryGetValue(requestId, out HttpStatusCode overridden)
+                var status = isResponse && _responseStatusOverrides.TryGetValue(requestId, out var overridden)
                     ? overridden
                     : HttpStatusCode.Accepted;
                 await WriteStatusAsync(stream, status, cancellationToken);
@@ -333,7 +333,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     private async Task<bool> HandleNextAsync(Stream stream, CancellationToken cancellationToken)
     {
-        int count = Interlocked.Increment(ref _nextRequestCount);
+        var count = Interlocked.Increment(ref _nextRequestCount);
         _nextArrivals.Writer.TryWrite(count);
         HttpStatusCode? statusOverride;
         bool breakConnection;
@@ -361,11 +361,11 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
             return true;
         }
 
-        QueuedInvocation invocation = await _invocations.Reader.ReadAsync(cancellationToken);
+        var invocation = await _invocations.Reader.ReadAsync(cancellationToken);
 
         // Lambda starts the invocation's clock when it hands the event out, not when it was queued.
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        DateTimeOffset? deadline = invocation.Deadline ?? (now + invocation.Timeout);
+        var now = DateTimeOffset.UtcNow;
+        var deadline = invocation.Deadline ?? (now + invocation.Timeout);
         var handOut = new HandedOutInvocation(invocation.RequestId, Stopwatch.GetTimestamp(), now, deadline);
 
         // Recorded before writing, so that a reply racing in on another connection always finds it.
@@ -376,8 +376,8 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
 
     private void Record(RuntimeApiPostKind kind, string? requestId, LocalHttpRequest request)
     {
-        HandedOutInvocation? invocation = requestId is not null
-            && _handOuts.TryGetValue(requestId, out TaskCompletionSource<HandedOutInvocation>? handOut)
+        var invocation = requestId is not null
+            && _handOuts.TryGetValue(requestId, out var handOut)
             && handOut.Task.IsCompletedSuccessfully
                 ? handOut.Task.Result
                 : null;

@@ -63,10 +63,10 @@ public sealed class LocalRuntimeCommand
         }
 
         var results = new List<LambdaInvocationResult>(events.Count);
-        bool allOk = true;
+        var allOk = true;
         await using (lambda.ConfigureAwait(false))
         {
-            foreach (byte[] payload in events)
+            foreach (var payload in events)
             {
                 if (lambda.HasExited)
                 {
@@ -76,7 +76,7 @@ public sealed class LocalRuntimeCommand
                     continue;
                 }
 
-                LambdaInvocationResult result = await lambda.InvokeAsync(payload, cancellationToken).ConfigureAwait(false);
+                var result = await lambda.InvokeAsync(payload, cancellationToken).ConfigureAwait(false);
                 results.Add(result);
                 allOk &= IsOk(result);
                 await WriteReplyLineAsync(ReplyLine(result)).ConfigureAwait(false);
@@ -98,10 +98,10 @@ public sealed class LocalRuntimeCommand
     {
         try
         {
-            using JsonDocument document = JsonDocument.Parse(body);
+            using var document = JsonDocument.Parse(body);
             return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("code", out JsonElement code)
-                && code.TryGetInt32(out int value)
+                && document.RootElement.TryGetProperty("code", out var code)
+                && code.TryGetInt32(out var value)
                     ? value
                     : null;
         }
@@ -117,7 +117,7 @@ public sealed class LocalRuntimeCommand
     private static string ReplyLine(LambdaInvocationResult result)
     {
         // JSON only has line breaks between tokens, so replacing them keeps a JSON body intact on one line.
-        string body = result.BodyText.Replace('\r', ' ').Replace('\n', ' ');
+        var body = result.BodyText.Replace('\r', ' ').Replace('\n', ' ');
         return result.Outcome switch
         {
             LambdaInvocationOutcome.Response when result.ArrivedBeforeDeadline => body,
@@ -147,7 +147,7 @@ public sealed class LocalRuntimeCommand
             }
 
             json.WriteStartArray("invocations");
-            foreach (LambdaInvocationResult result in results)
+            foreach (var result in results)
             {
                 json.WriteStartObject();
                 json.WriteString("requestId", result.RequestId);
@@ -185,8 +185,8 @@ public sealed class LocalRuntimeCommand
     private async Task<List<byte[]>> ReadEventsAsync(TextReader stdin, CancellationToken cancellationToken)
     {
         var events = new List<byte[]>();
-        IReadOnlyList<string> files = _commandLine.EventFiles.Count > 0 ? _commandLine.EventFiles : ["-"];
-        foreach (string file in files)
+        var files = _commandLine.EventFiles.Count > 0 ? _commandLine.EventFiles : ["-"];
+        foreach (var file in files)
         {
             if (file != "-")
             {

@@ -1,7 +1,7 @@
 using EscRotators.LocalRuntime;
 
 // EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms N] [--env K=V ...] [--report FILE] [EVENT_FILE ...]
-HostCommandLine? commandLine = HostCommandLine.Parse(args, out string? error);
+var commandLine = HostCommandLine.Parse(args, out var error);
 if (commandLine is null)
 {
     if (error is null)

@@ -25,5 +25,5 @@ public sealed record RecordedPost(
     public TimeSpan? InvocationDuration =>
         Invocation is { } invocation ? Stopwatch.GetElapsedTime(invocation.Timestamp, ReceivedTimestamp) : null;
 
-    public string? Header(string name) => Headers.TryGetValue(name, out string? value) ? value : null;
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 }

@@ -1,2 +1,2 @@
-global using NUnit.Framework;
 global using EscRotators.LocalRuntime;
+global using NUnit.Framework;

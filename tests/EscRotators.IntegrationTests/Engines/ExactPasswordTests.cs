@@ -1,5 +1,4 @@
 using EscRotators.IntegrationTests.Infrastructure;
-using Npgsql;
 
 namespace EscRotators.IntegrationTests.Engines;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using EscRotators.IntegrationTests.Infrastructure;
 
 namespace EscRotators.IntegrationTests.Lambda;

@@ -1,11 +1,10 @@
-using System.Text;
 using System.Text.Json;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Rotation;
-using Microsoft.Extensions.Time.Testing;
 using EscRotators.UnitTests.Rotation;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EscRotators.UnitTests.Fuzzing;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using EscRotators.Runtime;
 using Microsoft.Extensions.Time.Testing;
-using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
 
@@ -61,13 +60,13 @@ public sealed class LambdaBootstrapTests
     {
         var loop = StartLoop(static (payload, _, _) => Task.FromResult(payload));
         string[] ids = ["a", "b", "c"];
-        foreach (string id in ids)
+        foreach (var id in ids)
         {
             _api.Enqueue(new QueuedInvocation(id, Encoding.UTF8.GetBytes(id)));
         }
 
         var answered = new List<string?>();
-        for (int i = 0; i < ids.Length; i++)
+        for (var i = 0; i < ids.Length; i++)
         {
             answered.Add((await _api.WaitForPostAsync()).RequestId);
         }
@@ -208,7 +207,7 @@ public sealed class LambdaBootstrapTests
         var loop = bootstrap.RunAsync(_stopping.Token);
         _api.Enqueue(new QueuedInvocation("slow", []) { Deadline = Start.AddSeconds(10) });
 
-        (CancellationToken token, LambdaContext context) = await handlerStarted.Task.WaitAsync(WaitLimit);
+        var (token, context) = await handlerStarted.Task.WaitAsync(WaitLimit);
 
         time.Advance(TimeSpan.FromMilliseconds(9_749));
         Assert.That(token.IsCancellationRequested, Is.False, "cancelled earlier than the safety margin");
@@ -302,7 +301,7 @@ public sealed class LambdaBootstrapTests
         var loop = bootstrap.RunAsync(_stopping.Token);
         await WaitUntilAsync(() => !_loopErrors.IsEmpty);
 
-        await using LocalRuntimeApi lateApi = LocalRuntimeApi.Start(port);
+        await using var lateApi = LocalRuntimeApi.Start(port);
         lateApi.Enqueue(new QueuedInvocation("late-start", "ok"u8.ToArray()));
 
         var post = await lateApi.WaitForPostAsync();

@@ -1,5 +1,4 @@
 using EscRotators.Runtime;
-using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
 

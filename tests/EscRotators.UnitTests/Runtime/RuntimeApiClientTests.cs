@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using EscRotators.Runtime;
 using Microsoft.Extensions.Time.Testing;
-using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using EscRotators.Runtime;
-using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
 

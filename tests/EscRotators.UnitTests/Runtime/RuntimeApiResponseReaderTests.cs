@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using EscRotators.Runtime;
-using NUnit.Framework;
 
 namespace EscRotators.UnitTests.Runtime;
 
