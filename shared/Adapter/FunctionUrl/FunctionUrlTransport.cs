@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
@@ -12,6 +13,12 @@ namespace EscRotators.Adapter.FunctionUrl;
 /// </summary>
 public sealed class FunctionUrlTransport
 {
+    // As every reply: quotes and non-ASCII stay readable inside the body string; control characters are escaped.
+    private static readonly FunctionUrlJsonContext Output = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     private readonly ExternalRotationAdapter? _adapter;
     private readonly RotatorLogger _logger;
 
@@ -92,7 +99,7 @@ public sealed class FunctionUrlTransport
             Headers = new Dictionary<string, string>(StringComparer.Ordinal) { ["content-type"] = AdapterResponse.ContentType },
             Body = Encoding.UTF8.GetString(response.Body),
         };
-        return JsonSerializer.SerializeToUtf8Bytes(reply, FunctionUrlJsonContext.Default.FunctionUrlResponse);
+        return JsonSerializer.SerializeToUtf8Bytes(reply, Output.FunctionUrlResponse);
     }
 
     private static AdapterRequest? ToRequest(FunctionUrlEvent evt)
