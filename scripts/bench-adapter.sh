@@ -150,7 +150,7 @@ PY
     EVENTS+=("$WORK/b$i.json" "$WORK/c$i.json")
 done
 "$LOCAL_LAMBDA" --bootstrap "$BOOTSTRAP" --timeout-ms 10000 --env "ESC_ROTATOR_AUDIENCE=$AUDIENCE" --env "ESC_ROTATOR_JWKS_FILE=$WORK/jwks.json" --report "$WORK/report.json" "${EVENTS[@]}" >"$WORK/lambda.out" 2>"$WORK/lambda.log" \
-    || esc_log "some invocations did not return 200 (see $WORK/lambda.out)"
+    || true # the host exits 1 for replies without "code" (Function URL replies); the summary below checks each reply
 
 python3 - "$WORK" <<'PY'
 import json, statistics, sys
