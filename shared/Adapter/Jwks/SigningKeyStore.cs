@@ -28,9 +28,6 @@ public sealed class SigningKeyStore
         _logger = logger;
     }
 
-    /// <summary>How many times the source was read (successfully or not).</summary>
-    public int FetchCount { get; private set; }
-
     public async Task<(SigningKeyLookup Lookup, RSAParameters Key)> FindAsync(string keyId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keyId);
@@ -76,7 +73,6 @@ public sealed class SigningKeyStore
     private async Task FetchAsync(CancellationToken cancellationToken)
     {
         _lastAttempt = _time.GetUtcNow();
-        FetchCount++;
         try
         {
             var document = await _source.ReadAsync(cancellationToken).ConfigureAwait(false);
