@@ -89,6 +89,7 @@ public sealed class ExternalRotationTests
         }
 
         Assert.That(await db.CanLogInAsync(user2.Name, user2.Password), Is.False, "user2's initial password was rotated away");
+        Assert.That(_jwks.Requests, Is.EqualTo(1), "the signing keys are fetched once and cached");
         var log = _adapter.Log;
         foreach (var secret in secrets.SelectMany(Expect.Forms))
         {
