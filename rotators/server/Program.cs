@@ -1,11 +1,8 @@
 using EscRotators.Adapter;
+using EscRotators.Composition;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
 using EscRotators.Logging;
-using EscRotators.MySql;
-using EscRotators.Postgres;
 using EscRotators.Server;
-using EscRotators.Tls;
 
 // Entry point: parse, read the environment (a bad one exits 2 before listening), serve until SIGTERM/SIGINT.
 switch (args.Length > 0 ? args[0] : null)
@@ -33,9 +30,7 @@ AdapterOptions adapterOptions;
 try
 {
     adapterOptions = AdapterEnvironment.Read();
-    var systemTrust = SystemTrustStore.FromEnvironment();
-    var dispatcher = new RotationDispatcher([new MySqlEngine(systemTrust), new PostgresEngine(systemTrust)], RotatorEnvironment.Read(), logger);
-    adapter = ExternalRotationAdapter.Create(adapterOptions, dispatcher, logger, systemTrust);
+    adapter = RotatorComposition.CreateWithAdapterFromEnvironment(logger, adapterRequired: true).Adapter!;
 }
 catch (InvalidConfigurationException ex)
 {

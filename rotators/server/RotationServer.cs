@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using EscRotators.Adapter;
+using EscRotators.Dispatch;
 using EscRotators.Logging;
+using EscRotators.Rotation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -134,11 +136,10 @@ internal sealed class RotationServer
 
     private async Task<AdapterResponse> AnswerAsync(HttpContext context, string requestId)
     {
-        var deadline = _time.GetUtcNow() + _options.RotationTimeout;
-
-        // As in Lambda, the work stops a little before the budget so the answer itself is on time.
-        using var budget = new CancellationTokenSource(_options.RotationTimeout - TimeSpan.FromMilliseconds(250), _time);
-        var body = await ReadBodyAsync(context.Request, _adapterOptions.MaxBodyBytes + 1, budget.Token).ConfigureAwait(false);
+        // The rotation budget plays the Lambda deadline: the work stops a little before it so the answer is on time.
+        var budget = InvocationBudget.StartingNow(_options.RotationTimeout, _time);
+        using var replyDue = budget.CancelWhenReplyIsDue();
+        var body = await ReadBodyAsync(context.Request, _adapterOptions.MaxBodyBytes + 1, replyDue.Token).ConfigureAwait(false);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (context.Request.Headers.ContentType.ToString() is { Length: > 0 } contentType)
         {
@@ -152,16 +153,20 @@ internal sealed class RotationServer
 
         try
         {
-            return await _adapter.HandleAsync(new AdapterRequest(context.Request.Method, headers, body), requestId, deadline, budget.Token)
+            return await _adapter.HandleAsync(new AdapterRequest(context.Request.Method, headers, body), requestId, budget, replyDue.Token)
                 .ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // A bug: where it happened goes to the log, never the message (it could quote input).
-            _logger.ForRequest(requestId).Error(
-                "unexpected failure",
-                LogField.Of("exception", ex.GetType().FullName),
-                LogField.Of("stackTrace", ex.StackTrace));
+            // A bug: where it happened goes to the log (the dispatcher has logged its own), never the message.
+            if (ex is not UnexpectedRotatorException)
+            {
+                _logger.ForRequest(requestId).Error(
+                    "unexpected failure",
+                    LogField.Of("exception", ex.GetType().FullName),
+                    LogField.Of("stackTrace", ex.StackTrace));
+            }
+
             return new AdapterResponse(500, "{\"error\":\"internal error; the server's log has the details\"}"u8.ToArray(), null);
         }
     }

@@ -7,6 +7,7 @@ using EscRotators.Adapter.Wire;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Protocol;
+using EscRotators.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.Adapter;
@@ -71,14 +72,19 @@ public sealed class ExternalRotationAdapter
         return new ExternalRotationAdapter(options, validator, dispatcher, logger, time);
     }
 
-    /// <summary>Answers one request; <paramref name="cancellationToken"/> fires when the answer must be sent.</summary>
+    /// <summary>
+    /// Answers one request within <paramref name="budget"/>; <paramref name="cancellationToken"/> fires when the answer
+    /// must be sent. A bug escapes as <see cref="Dispatch.UnexpectedRotatorException"/> (logged by the dispatcher) or as
+    /// the original exception when it happened in the adapter itself.
+    /// </summary>
     public async Task<AdapterResponse> HandleAsync(
         AdapterRequest request,
         string? requestId,
-        DateTimeOffset deadline,
+        InvocationBudget budget,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(budget);
         var log = _logger.ForRequest(requestId);
         if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
         {
@@ -124,7 +130,7 @@ public sealed class ExternalRotationAdapter
             return Failed(log, "malformed request: the body must be a JSON object with a \"request\" object", check.Subject);
         }
 
-        var reply = await _dispatcher.DispatchAsync(ToFormB(rotation, body.State), requestId, deadline, cancellationToken).ConfigureAwait(false);
+        var reply = await _dispatcher.RotateAsync(ToFormB(rotation, body.State), requestId, budget, cancellationToken).ConfigureAwait(false);
         if (!reply.IsSuccess || reply.State?.Current is not { Username: { } username, Password: { } password })
         {
             // The dispatcher has logged the failure; its message is already redacted.

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
+using EscRotators.Rotation;
 
 namespace EscRotators.Adapter.FunctionUrl;
 
@@ -49,17 +50,17 @@ public sealed class FunctionUrlTransport
     public async Task<ReadOnlyMemory<byte>> HandleAsync(
         FunctionUrlEvent evt,
         string? requestId,
-        DateTimeOffset deadline,
+        InvocationBudget budget,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(evt);
         try
         {
-            return await AnswerAsync(evt, requestId, deadline, cancellationToken).ConfigureAwait(false);
+            return await AnswerAsync(evt, requestId, budget, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not UnexpectedRotatorException)
         {
-            // A bug, as in the dispatcher: log where it happened, never the message (it might quote input).
+            // A bug in the adapter, as in the dispatcher (which logs its own): log where it happened, never the message (it might quote input).
             _logger.ForRequest(requestId).Error(
                 "unexpected failure",
                 LogField.Of("exception", ex.GetType().FullName),
@@ -71,7 +72,7 @@ public sealed class FunctionUrlTransport
     private async Task<ReadOnlyMemory<byte>> AnswerAsync(
         FunctionUrlEvent evt,
         string? requestId,
-        DateTimeOffset deadline,
+        InvocationBudget budget,
         CancellationToken cancellationToken)
     {
         AdapterResponse response;
@@ -85,7 +86,7 @@ public sealed class FunctionUrlTransport
         }
         else if (ToRequest(evt) is { } request)
         {
-            response = await _adapter.HandleAsync(request, requestId, deadline, cancellationToken).ConfigureAwait(false);
+            response = await _adapter.HandleAsync(request, requestId, budget, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -40,7 +40,7 @@ public sealed class ExternalRotationTests
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
-    [TestCase(DbEngine.MySql, Category = "MySql")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Three_rotations_with_the_state_sent_back_verbatim_alternate_the_users_and_previous_still_logs_in(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);

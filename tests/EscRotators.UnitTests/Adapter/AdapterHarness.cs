@@ -6,6 +6,7 @@ using EscRotators.Adapter.Jwt;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
+using EscRotators.Rotation;
 using EscRotators.Tests.Adapter;
 using EscRotators.UnitTests.Rotation;
 using Microsoft.Extensions.Time.Testing;
@@ -25,7 +26,7 @@ internal sealed class AdapterHarness : IDisposable
         Keys = new SigningKeyStore(Source, Options, Time, logger);
         var validator = new BearerTokenValidator(Options, Keys, new ReplayCache(Options.ReplayCacheCapacity, Time), Time);
         var rotatorOptions = new RotatorOptions { RetryDelays = [TimeSpan.FromMilliseconds(1)] };
-        var dispatcher = new RotationDispatcher([MySql, new FakeEngine("postgres")], rotatorOptions, logger);
+        var dispatcher = new RotationDispatcher([MySql.Registration, new FakeEngine("postgres").Registration], rotatorOptions, logger);
         Adapter = new ExternalRotationAdapter(Options, validator, dispatcher, logger, Time);
     }
 
@@ -72,7 +73,7 @@ internal sealed class AdapterHarness : IDisposable
             headers["authorization"] = authorization;
         }
 
-        return Adapter.HandleAsync(new AdapterRequest(method, headers, body), "req-1", DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None);
+        return Adapter.HandleAsync(new AdapterRequest(method, headers, body), "req-1", InvocationBudget.StartingNow(TimeSpan.FromSeconds(30), TimeProvider.System), CancellationToken.None);
     }
 
     public void Dispose() => Issuer.Dispose();

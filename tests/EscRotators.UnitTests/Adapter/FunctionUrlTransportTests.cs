@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EscRotators.Adapter.FunctionUrl;
 using EscRotators.Logging;
+using EscRotators.Rotation;
 
 namespace EscRotators.UnitTests.Adapter;
 
@@ -33,7 +34,7 @@ public sealed class FunctionUrlTransportTests
         var transport = new FunctionUrlTransport(harness.Adapter, new RotatorLogger(new LogSink(harness.Log, LogFormat.Text, LogLevel.Info)));
 
         var http = FunctionUrlTransport.TryRead(Encoding.UTF8.GetBytes(evt.ToJsonString()));
-        var reply = JsonNode.Parse((await transport.HandleAsync(http!, "req", DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None)).Span)!;
+        var reply = JsonNode.Parse((await transport.HandleAsync(http!, "req", InvocationBudget.StartingNow(TimeSpan.FromSeconds(30), TimeProvider.System), CancellationToken.None)).Span)!;
 
         using (Assert.EnterMultipleScope())
         {
@@ -50,7 +51,7 @@ public sealed class FunctionUrlTransportTests
         var transport = new FunctionUrlTransport(null, new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Info)));
         var http = FunctionUrlTransport.TryRead("""{"requestContext":{"http":{"method":"POST"}},"body":"{}"}"""u8);
 
-        var reply = JsonNode.Parse((await transport.HandleAsync(http!, "req", DateTimeOffset.UtcNow.AddSeconds(3), CancellationToken.None)).Span)!;
+        var reply = JsonNode.Parse((await transport.HandleAsync(http!, "req", InvocationBudget.StartingNow(TimeSpan.FromSeconds(3), TimeProvider.System), CancellationToken.None)).Span)!;
 
         Assert.That((int?)reply["statusCode"], Is.EqualTo(503));
         Assert.That(log.ToString(), Does.Contain("ESC_ROTATOR_AUDIENCE"));
