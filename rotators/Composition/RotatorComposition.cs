@@ -1,3 +1,4 @@
+using EscRotators.Adapter;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
@@ -24,6 +25,27 @@ public static class RotatorComposition
     /// </summary>
     public static RotationDispatcher CreateDispatcherFromEnvironment(RotatorLogger logger) =>
         CreateDispatcher(RotatorEnvironment.Read(), ProcessTrustStore.Detach(), logger);
+
+    /// <summary>
+    /// The dispatcher and the HTTPS adapter (Form C) in front of it, for a host process: as
+    /// <see cref="CreateDispatcherFromEnvironment"/>, plus the adapter's <c>ESC_ROTATOR_*</c> settings. The adapter is
+    /// null when <c>ESC_ROTATOR_AUDIENCE</c> is unset and <paramref name="adapterRequired"/> is false (bootstrap then
+    /// serves Forms A and B only); with <paramref name="adapterRequired"/> (the server) a missing audience throws
+    /// <see cref="InvalidConfigurationException"/>.
+    /// </summary>
+    public static (RotationDispatcher Dispatcher, ExternalRotationAdapter? Adapter) CreateWithAdapterFromEnvironment(
+        RotatorLogger logger,
+        bool adapterRequired)
+    {
+        var adapterOptions = adapterRequired ? AdapterEnvironment.Read() : AdapterEnvironment.TryRead();
+        var options = RotatorEnvironment.Read();
+
+        // Detached once: the store it returns serves the database checks and the JWKS download alike.
+        var systemTrust = ProcessTrustStore.Detach();
+        var dispatcher = CreateDispatcher(options, systemTrust, logger);
+        var adapter = adapterOptions is null ? null : ExternalRotationAdapter.Create(adapterOptions, dispatcher, logger, systemTrust);
+        return (dispatcher, adapter);
+    }
 
     /// <summary>
     /// The dispatcher for <paramref name="options"/>. <paramref name="systemTrust"/> is the platform CA store the

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EscRotators.Adapter.FunctionUrl;
 using EscRotators.Composition;
 using EscRotators.Logging;
 using EscRotators.Rotation;
@@ -39,12 +40,17 @@ internal static class LambdaCommand
             client,
             _ =>
             {
-                var dispatcher = RotatorComposition.CreateDispatcherFromEnvironment(logger);
-                LambdaHandler handler = (payload, context, cancellationToken) => dispatcher.RotateToJsonAsync(
-                    payload,
-                    context.AwsRequestId,
-                    new InvocationBudget(context.Deadline, options.TimeProvider),
-                    cancellationToken);
+                var (dispatcher, adapter) = RotatorComposition.CreateWithAdapterFromEnvironment(logger, adapterRequired: false);
+                var functionUrl = new FunctionUrlTransport(adapter, logger);
+
+                // A Function URL event (requestContext.http) is an HTTPS adapter request; every other event is Form A/B.
+                LambdaHandler handler = (payload, context, cancellationToken) =>
+                {
+                    var budget = new InvocationBudget(context.Deadline, options.TimeProvider);
+                    return FunctionUrlTransport.TryRead(payload.Span) is { } http
+                        ? functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken)
+                        : dispatcher.RotateToJsonAsync(payload, context.AwsRequestId, budget, cancellationToken);
+                };
                 return Task.FromResult(handler);
             },
             options,

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using EscRotators.Adapter.Jwks;
+using EscRotators.Adapter.Jwt;
+using EscRotators.Adapter.Wire;
+using EscRotators.Dispatch;
+using EscRotators.Logging;
+using EscRotators.Protocol;
+using EscRotators.Rotation;
+using EscRotators.Tls;
+
+namespace EscRotators.Adapter;
+
+/// <summary>
+/// Form C, independent of the transport: HTTP request in, HTTP response out. Refuses what is not a signed POST of
+/// JSON (405, 413, 415, 401, 403, 503), then maps <c>{"request": R, "state": S}</c> onto a Form B event and runs it
+/// through the same dispatcher as every other form (validation, alternation, generator, verification login,
+/// redaction, deadline). The 401 body says only <c>unauthorized</c>; the reason goes to the log. Nothing here logs
+/// or echoes a token, a password or a body.
+/// </summary>
+public sealed class ExternalRotationAdapter
+{
+    public const string UnauthorizedMessage = "unauthorized";
+
+    private static readonly AdapterJsonContext Output = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    private readonly AdapterOptions _options;
+    private readonly BearerTokenValidator _validator;
+    private readonly RotationDispatcher _dispatcher;
+    private readonly RotatorLogger _logger;
+    private readonly TimeProvider _time;
+
+    public ExternalRotationAdapter(
+        AdapterOptions options,
+        BearerTokenValidator validator,
+        RotationDispatcher dispatcher,
+        RotatorLogger logger,
+        TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(validator);
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        _options = options;
+        _validator = validator;
+        _dispatcher = dispatcher;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Wires the adapter from its options: the JWKS source they name (file, else HTTPS URL checked against
+    /// <paramref name="systemTrust"/> or <see cref="AdapterOptions.JwksAuthorities"/>), the key cache and the replay cache.
+    /// </summary>
+    public static ExternalRotationAdapter Create(
+        AdapterOptions options,
+        RotationDispatcher dispatcher,
+        RotatorLogger logger,
+        SystemTrustStore? systemTrust,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        time ??= TimeProvider.System;
+        IJwksSource source = options.JwksFile is { } file
+            ? new JwksFileSource(file)
+            : new JwksHttpSource(options.JwksUrl, options.JwksFetchTimeout, new TlsSettings(TlsMode.VerifyFull, options.JwksAuthorities), systemTrust);
+        var keys = new SigningKeyStore(source, options, time, logger);
+        var validator = new BearerTokenValidator(options, keys, new ReplayCache(options.ReplayCacheCapacity, time), time);
+        return new ExternalRotationAdapter(options, validator, dispatcher, logger, time);
+    }
+
+    /// <summary>
+    /// Answers one request within <paramref name="budget"/>; <paramref name="cancellationToken"/> fires when the answer
+    /// must be sent. A bug escapes as <see cref="Dispatch.UnexpectedRotatorException"/> (logged by the dispatcher) or as
+    /// the original exception when it happened in the adapter itself.
+    /// </summary>
+    public async Task<AdapterResponse> HandleAsync(
+        AdapterRequest request,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(budget);
+        var log = _logger.ForRequest(requestId);
+        if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
+        {
+            return Refused(log, 405, "method not allowed: the rotation request is a POST", $"method {Bounded(request.Method)}");
+        }
+
+        if (request.Body.Length > _options.MaxBodyBytes)
+        {
+            return Refused(log, 413, $"request body larger than {_options.MaxBodyBytes} bytes", $"body of {request.Body.Length} bytes");
+        }
+
+        if (!IsJson(request.Header("content-type")))
+        {
+            return Refused(log, 415, "the content type must be application/json", "content type is not application/json");
+        }
+
+        var check = await _validator.CheckAsync(request.Header("authorization"), request.Body, cancellationToken).ConfigureAwait(false);
+        switch (check.Verdict)
+        {
+            case TokenVerdict.Unauthorized:
+                return Refused(log, 401, UnauthorizedMessage, check.Reason, check.Subject);
+            case TokenVerdict.Forbidden:
+                return Refused(log, 403, "forbidden: this token's subject may not rotate here", check.Reason, check.Subject);
+            case TokenVerdict.KeysUnavailable:
+                return Refused(log, 503, "the token signing keys could not be loaded; try again later", check.Reason);
+        }
+
+        log.Info("request authenticated", LogField.Of("subject", check.Subject));
+        ExternalRotationBody? body;
+        try
+        {
+            body = JsonSerializer.Deserialize(request.Body.Span, AdapterJsonContext.Default.ExternalRotationBody);
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        {
+            // System.Text.Json's own messages can quote input; the path and position cannot hold a secret.
+            var where = ex is JsonException { Path: { Length: > 1 } path } ? $" at {path}" : "";
+            return Failed(log, $"malformed request: not valid JSON, or a value of the wrong type{where}; the body is {{\"request\": {{...}}, \"state\": null | {{...}}}}", check.Subject);
+        }
+
+        if (body?.Request is not { } rotation)
+        {
+            return Failed(log, "malformed request: the body must be a JSON object with a \"request\" object", check.Subject);
+        }
+
+        var reply = await _dispatcher.RotateAsync(ToFormB(rotation, body.State), requestId, budget, cancellationToken).ConfigureAwait(false);
+        if (!reply.IsSuccess || reply.State?.Current is not { Username: { } username, Password: { } password })
+        {
+            // The dispatcher has logged the failure; its message is already redacted.
+            return new AdapterResponse(400, Error(reply.Message), check.Subject);
+        }
+
+        var response = new ExternalRotationResponse
+        {
+            Username = username,
+            Password = password,
+            Previous = reply.State.Previous,
+            RotatedAt = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        };
+        return new AdapterResponse(200, JsonSerializer.SerializeToUtf8Bytes(response, Output.ExternalRotationResponse), check.Subject);
+    }
+
+    /// <summary>Form C onto Form B: <c>R</c>'s fields become <c>inputs</c>, <c>S.username/password</c> become <c>state.current</c>.</summary>
+    private static RotationEvent ToFormB(ExternalRotationRequest request, ExternalRotationState? state) => new()
+    {
+        Type = request.Type,
+        Inputs = new WireInputs
+        {
+            Database = request.Database,
+            RotateUsers = request.RotateUsers,
+            PasswordPolicy = request.PasswordPolicy,
+        },
+        State = state is null || (state.Username is null && state.Password is null)
+            ? null
+            : new WireState { Current = new WireCredentials { Username = state.Username, Password = state.Password } },
+    };
+
+    private static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+        return mediaType.Equals(AdapterResponse.ContentType, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static AdapterResponse Refused(RotatorLogger log, int status, string message, string reason, string? subject = null)
+    {
+        log.Warn("request refused", LogField.Of("status", status), LogField.Of("reason", reason), LogField.Of("subject", subject));
+        return new AdapterResponse(status, Error(message), subject);
+    }
+
+    private static AdapterResponse Failed(RotatorLogger log, string message, string? subject)
+    {
+        log.Warn("request rejected", LogField.Of("status", 400), LogField.Of("error", message), LogField.Of("subject", subject));
+        return new AdapterResponse(400, Error(message), subject);
+    }
+
+    private static byte[] Error(string message) =>
+        JsonSerializer.SerializeToUtf8Bytes(new AdapterError { Error = message }, Output.AdapterError);
+
+    private static string Bounded(string text) =>
+        new(text.Take(16).Select(c => char.IsAsciiLetter(c) ? c : '?').ToArray());
+}

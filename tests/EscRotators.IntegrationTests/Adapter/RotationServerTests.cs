@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using EscRotators.IntegrationTests.Infrastructure;
+using EscRotators.Tests.Adapter;
+
+namespace EscRotators.IntegrationTests.Adapter;
+
+/// <summary>esc-rotator-server as a process: start-up checks, health, access log, 503 without keys, SIGTERM.</summary>
+[TestFixture]
+[Category("Adapter")]
+public sealed class RotationServerTests
+{
+    private LoopbackCertificate _tls = null!;
+    private TestTokenIssuer _issuer = null!;
+    private JwksEndpoint _jwks = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _tls = LoopbackCertificate.Create();
+        _issuer = new TestTokenIssuer();
+        _jwks = await JwksEndpoint.StartAsync(_tls, _issuer.Jwks());
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _jwks.DisposeAsync();
+        _issuer.Dispose();
+        _tls.Dispose();
+    }
+
+    [Test]
+    public async Task Without_a_certificate_it_refuses_to_start_unless_told_insecure_http()
+    {
+        await using var server = await ServerProcess.StartAsync(AdapterEndpoint.Environment(_jwks.Url, _tls), [], waitUntilListening: false);
+
+        Assert.That(await server.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.True, "it exits");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(server.ExitCode, Is.EqualTo(2));
+            Assert.That(server.Log, Does.Contain("--tls-cert").And.Contain("--insecure-http"));
+        }
+    }
+
+    [Test]
+    public async Task Without_an_audience_it_refuses_to_start()
+    {
+        var environment = AdapterEndpoint.Environment(_jwks.Url, _tls);
+        environment.Remove("ESC_ROTATOR_AUDIENCE");
+        await using var server = await ServerProcess.StartAsync(environment, ["--tls-cert", _tls.CertificatePath, "--tls-key", _tls.KeyPath], waitUntilListening: false);
+
+        Assert.That(await server.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.True, "it exits");
+        Assert.That(server.ExitCode, Is.EqualTo(2));
+        Assert.That(server.Log, Does.Contain("ESC_ROTATOR_AUDIENCE is required"));
+    }
+
+    [Test]
+    public async Task Health_answers_over_HTTPS_and_every_request_gets_one_JSON_access_line_without_the_token()
+    {
+        await using var adapter = await AdapterEndpoint.StartAsync(AdapterTransport.Server, AdapterEndpoint.Environment(_jwks.Url, _tls), _tls);
+        var body = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
+        var token = _issuer.Token(AdapterEndpoint.Audience, body, DateTimeOffset.UtcNow);
+
+        var health = await adapter.SendAsync("GET", null, null, []);
+        var post = await adapter.SendAsync("POST", "Bearer " + token, "application/json", body);
+
+        var access = adapter.Server!.Lines.Where(l => l.Contains("\"message\":\"access\"", StringComparison.Ordinal))
+            .Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(health.Status, Is.EqualTo(405), "GET / is not the health check");
+            Assert.That(post.Status, Is.EqualTo(400), post.ToString());
+            Assert.That(access, Has.Count.EqualTo(2), adapter.Log);
+            Assert.That(access.Select(a => (string?)a["method"]), Is.EqualTo(new[] { "GET", "POST" }));
+            Assert.That(access.Select(a => (int?)a["status"]), Is.EqualTo(new int?[] { 405, 400 }));
+            Assert.That((string?)access[1]["subject"], Is.EqualTo(TestTokenIssuer.Subject));
+            Assert.That(access.All(a => a["durationMs"] is not null), Is.True);
+        }
+
+        foreach (var part in RefusedRequests.TokenParts("Bearer " + token))
+        {
+            Assert.That(adapter.Log, Does.Not.Contain(part), "the token reached the log");
+        }
+
+        using var client = new HttpClient(_tls.TrustingHandler());
+        var healthz = await client.GetAsync(new Uri(adapter.Server.Url, "/healthz"));
+        Assert.That((int)healthz.StatusCode, Is.EqualTo(200));
+        Assert.That(await healthz.Content.ReadAsStringAsync(), Is.EqualTo("""{"status":"ok"}"""));
+    }
+
+    [TestCase(AdapterTransport.Server)]
+    [TestCase(AdapterTransport.FunctionUrl)]
+    public async Task Unreachable_signing_keys_are_503_with_a_clear_log_line_never_an_accepted_token(AdapterTransport transport)
+    {
+        var environment = AdapterEndpoint.Environment(new Uri($"https://127.0.0.1:{UnusedPort.Find()}/jwks"), _tls);
+        await using var adapter = await AdapterEndpoint.StartAsync(transport, environment, _tls);
+        var body = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
+
+        var reply = await adapter.PostSignedAsync(_issuer, body);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(reply.Status, Is.EqualTo(503), reply + "\n" + adapter.Log);
+            Assert.That(adapter.Log, Does.Contain("signing keys could not be loaded"));
+        }
+    }
+
+    [Test]
+    public async Task SIGTERM_stops_it_cleanly()
+    {
+        await using var adapter = await AdapterEndpoint.StartAsync(AdapterTransport.Server, AdapterEndpoint.Environment(_jwks.Url, _tls), _tls);
+
+        adapter.Server!.Terminate();
+
+        Assert.That(await adapter.Server.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.True, "it stops");
+        Assert.That(adapter.Server.ExitCode, Is.Zero, adapter.Log);
+        Assert.That(adapter.Log, Does.Contain("\"message\":\"stopped\""));
+    }
+}
