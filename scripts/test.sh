@@ -391,7 +391,8 @@ for v in "${EXTRA_PG[@]}"; do
 done
 
 # ------------------------------------------------- deploy tests (deploy/pulumi)
-# scripts/test-deploy.sh, when present, runs the deployment program's own tests; its last stdout line is
+# scripts/test-deploy.sh, when present, runs the deployment program's own tests (npm ci, tsc --noEmit and the
+# Pulumi-mock tests with npm test in deploy/pulumi); its last stdout line is
 # "N passed, N failed". A non-zero exit without that line counts as one failure.
 DEPLOY_TESTS=$SCRIPT_DIR/test-deploy.sh
 run_deploy_tests() {
