@@ -9,6 +9,14 @@ namespace EscRotators.IntegrationTests.Infrastructure;
 /// </summary>
 internal sealed class PublishedExecutable
 {
+    /// <summary>The Lambda <c>bootstrap</c>: ESC_TEST_BOOTSTRAP, or scripts/build-bootstrap.sh into .run/lambda-tests/bin.</summary>
+    public static readonly PublishedExecutable Bootstrap =
+        new("bootstrap", "ESC_TEST_BOOTSTRAP", "build-bootstrap.sh", "lambda-tests", "lambda");
+
+    /// <summary>The HTTPS adapter <c>esc-rotator-server</c>: ESC_TEST_SERVER, or scripts/build-server.sh into .run/server-tests/bin.</summary>
+    public static readonly PublishedExecutable Server =
+        new("esc-rotator-server", "ESC_TEST_SERVER", "build-server.sh", "server-tests", "adapter");
+
     // Native AOT on a busy two-core machine takes a few minutes; a hung publish must still end the run.
     private static readonly TimeSpan PublishLimit = TimeSpan.FromMinutes(15);
 
@@ -23,7 +31,7 @@ internal sealed class PublishedExecutable
     /// <param name="buildScript">The script under scripts/ that publishes it into its first argument and prints its path.</param>
     /// <param name="outDirName">The folder under &lt;repo&gt;/.run/ to publish into.</param>
     /// <param name="logTag">The prefix of progress lines.</param>
-    public PublishedExecutable(string name, string pathVariable, string buildScript, string outDirName, string logTag)
+    private PublishedExecutable(string name, string pathVariable, string buildScript, string outDirName, string logTag)
     {
         _name = name;
         PathVariable = pathVariable;
