@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for scripts/servers.sh and scripts/test.sh.
+# Shared helpers for the scripts in scripts/.
 # Source this file; it defines functions only (plus a few read-only defaults).
 
 # Prefix for log lines; callers may override before sourcing or later.
@@ -161,4 +161,31 @@ esc_kill_pid() {
         kill -KILL "$pid" 2>/dev/null || true
         esc_wait_pid_gone "$pid" "$names" 10 || esc_die "pid $pid would not die"
     fi
+}
+
+# esc_publish_native TAG PROJECT EXECUTABLE DEFAULT_OUT_DIR [OUT_DIR] [--rid linux-x64|linux-arm64]
+# Publishes the .csproj PROJECT as a Native AOT executable into OUT_DIR and prints the path of
+# EXECUTABLE there; everything else goes to stderr. TAG names the calling script in its messages.
+esc_publish_native() {
+    local tag=$1 project=$2 executable=$3 out_dir=$4 rid=linux-x64
+    shift 4
+    while (($# > 0)); do
+        case $1 in
+            --rid) rid=${2:?missing value for --rid}; shift 2 ;;
+            -*) echo "$tag: unknown option $1" >&2; exit 2 ;;
+            *) out_dir=$1; shift ;;
+        esac
+    done
+
+    command -v dotnet >/dev/null || { echo "$tag: dotnet (the .NET 10 SDK) is required" >&2; exit 1; }
+    # Native AOT links with the platform toolchain; clang or gcc plus zlib headers must be present.
+    if ! command -v clang >/dev/null && ! command -v gcc >/dev/null; then
+        apt-get install -y -qq build-essential zlib1g-dev >/dev/null
+    fi
+
+    mkdir -p "$out_dir"
+    dotnet publish "$project" -c Release -r "$rid" \
+        -p:ContinuousIntegrationBuild=true -o "$out_dir" -nologo -v quiet >&2
+    rm -f "$out_dir"/*.pdb "$out_dir"/*.dbg
+    echo "$out_dir/$executable"
 }

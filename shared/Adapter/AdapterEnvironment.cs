@@ -1,5 +1,4 @@
 using EscRotators.Configuration;
-using EscRotators.Tls;
 
 namespace EscRotators.Adapter;
 
@@ -75,18 +74,6 @@ public static class AdapterEnvironment
             return null;
         }
 
-        var resolved = ResolveNextToExecutable(path.Trim());
-        string pem;
-        try
-        {
-            pem = File.ReadAllText(resolved);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidConfigurationException($"{JwksCaBundleVariable}: cannot read {resolved}: {ex.Message}", ex);
-        }
-
-        return CaBundle.TryParse(pem)
-            ?? throw new InvalidConfigurationException($"{JwksCaBundleVariable}: {resolved} holds no PEM certificate");
+        return CaBundleFile.Read(JwksCaBundleVariable, path.Trim());
     }
 }

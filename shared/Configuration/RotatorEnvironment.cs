@@ -20,25 +20,7 @@ public static class RotatorEnvironment
         }
 
         var bundlePath = environment(CaBundleVariable);
-        var authorities = string.IsNullOrWhiteSpace(bundlePath) ? null : ReadBundle(bundlePath);
+        var authorities = string.IsNullOrWhiteSpace(bundlePath) ? null : CaBundleFile.Read(CaBundleVariable, bundlePath);
         return new RotatorOptions { DefaultTls = new TlsSettings(mode, authorities) };
-    }
-
-    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection ReadBundle(string path)
-    {
-        // Relative paths are resolved next to bootstrap (LAMBDA_TASK_ROOT), where the bundle ships.
-        var resolved = Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);
-        string pem;
-        try
-        {
-            pem = File.ReadAllText(resolved);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidConfigurationException($"{CaBundleVariable}: cannot read {resolved}: {ex.Message}", ex);
-        }
-
-        return CaBundle.TryParse(pem)
-            ?? throw new InvalidConfigurationException($"{CaBundleVariable}: {resolved} holds no PEM certificate");
     }
 }

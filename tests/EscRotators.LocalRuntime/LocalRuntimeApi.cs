@@ -11,7 +11,7 @@ namespace EscRotators.LocalRuntime;
 /// <summary>
 /// An in-process fake of the Lambda Runtime API on 127.0.0.1: hands out queued events on /next and
 /// records every response, invocation error and init error posted back, headers included.
-/// Built on a bare <see cref="TcpListener"/> so it can bind port 0 and break connections on purpose.
+/// Built on <see cref="LoopbackHttpListener"/> so it can bind port 0 and break connections on purpose.
 /// Used by the unit tests of the Runtime API client and, through <see cref="LambdaProcess"/>, to run the
 /// published bootstrap as Lambda would.
 /// </summary>
@@ -20,35 +20,30 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     private const string RuntimePrefix = "/2018-06-01/runtime/";
     private const string InvocationPrefix = RuntimePrefix + "invocation/";
 
-    private readonly TcpListener _listener;
-    private readonly CancellationTokenSource _shutdown = new();
     private readonly Channel<QueuedInvocation> _invocations = Channel.CreateUnbounded<QueuedInvocation>();
     private readonly Channel<RecordedPost> _posts = Channel.CreateUnbounded<RecordedPost>();
     private readonly Channel<int> _nextArrivals = Channel.CreateUnbounded<int>();
     private readonly ConcurrentDictionary<string, HttpStatusCode> _responseStatusOverrides = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<HandedOutInvocation>> _handOuts = new(StringComparer.Ordinal);
-    private readonly List<Task> _connections = [];
     private readonly Lock _gate = new();
-    private readonly Task _acceptLoop;
+    private readonly LoopbackHttpListener _listener;
     private int _nextRequestsToBreak;
     private HttpStatusCode? _nextStatusOverride;
     private int _nextRequestCount;
-    private int _connectionsAccepted;
     private long _firstNextRequestTimestamp;
 
-    private LocalRuntimeApi(TcpListener listener)
+    private LocalRuntimeApi(int port)
     {
-        _listener = listener;
-        _acceptLoop = AcceptLoopAsync();
+        _listener = LoopbackHttpListener.Start(port, HandleAsync);
     }
 
     /// <summary>host:port, as Lambda would put it in AWS_LAMBDA_RUNTIME_API.</summary>
     public string Address => $"127.0.0.1:{Port}";
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => _listener.Port;
 
     /// <summary>How many connections clients opened so far.</summary>
-    public int ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+    public int ConnectionsAccepted => _listener.ConnectionsAccepted;
 
     /// <summary>How many GET /next requests arrived, broken ones included.</summary>
     public int NextRequestCount => Volatile.Read(ref _nextRequestCount);
@@ -60,9 +55,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     /// <summary>Starts listening on 127.0.0.1; port 0 picks a free one.</summary>
     public static LocalRuntimeApi Start(int port = 0)
     {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        listener.Start();
-        var api = new LocalRuntimeApi(listener);
+        var api = new LocalRuntimeApi(port);
         api.WarmUp();
         return api;
     }
@@ -132,19 +125,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     /// <summary>Whether a POST has arrived that no one has waited for yet.</summary>
     public bool HasUnreadPost => _posts.Reader.TryPeek(out _);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _shutdown.CancelAsync();
-        _listener.Stop();
-        Task[] connections;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-        }
-
-        await Task.WhenAll([_acceptLoop, .. connections]).WaitAsync(TimeSpan.FromSeconds(5));
-        _shutdown.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
     /// <summary>
     /// Sends a GET and a POST to an unknown path (two 404s, nothing recorded) so that this process has compiled its
@@ -167,7 +148,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         }
 
         // The warm-up is not a runtime's connection.
-        Interlocked.Exchange(ref _connectionsAccepted, 0);
+        _listener.ResetConnectionsAccepted();
 
         static int CountOf(List<byte> bytes, ReadOnlySpan<byte> value)
         {
@@ -240,55 +221,6 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
             if (value is not null)
             {
                 headers.Add(new(name, value));
-            }
-        }
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (true)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_shutdown.Token);
-
-                // Headers and body go out in separate writes; without this, Nagle plus delayed ACKs stall each reply ~40 ms.
-                client.NoDelay = true;
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
-            {
-                // Shutting down; a listener stopped between two accepts says "not listening".
-                return;
-            }
-
-            Interlocked.Increment(ref _connectionsAccepted);
-            lock (_connections)
-            {
-                _connections.Add(ServeConnectionAsync(client));
-            }
-        }
-    }
-
-    private async Task ServeConnectionAsync(TcpClient client)
-    {
-        using (client)
-        {
-            var stream = client.GetStream();
-            var reader = new HttpRequestReader(stream);
-            try
-            {
-                while (await reader.ReadAsync(_shutdown.Token) is { } request)
-                {
-                    if (!await HandleAsync(request, stream, _shutdown.Token))
-                    {
-                        return;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The client went away or the server is shutting down.
             }
         }
     }

@@ -36,7 +36,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         IEnumerable<string> arguments,
         bool waitUntilListening = true)
     {
-        var path = await PublishedServer.GetPathAsync();
+        var path = await PublishedExecutable.Server.GetPathAsync();
         var port = UnusedPort.Find();
         var start = new ProcessStartInfo(path)
         {

@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EscRotators.IntegrationTests.Infrastructure;
 
 namespace EscRotators.IntegrationTests.Engines;
 
@@ -11,20 +11,16 @@ namespace EscRotators.IntegrationTests.Engines;
 /// </summary>
 public sealed class FakeMySqlServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener;
+    private const string ServerVersion = "5.7.99-fake";
+
     private readonly Behaviour _behaviour;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly MemoryStream _received = new();
-    private readonly Lock _gate = new();
-    private readonly Task _acceptLoop;
+    private readonly ReceivedBytes _received = new();
+    private readonly LoopbackListener _listener;
 
     private FakeMySqlServer(Behaviour behaviour)
     {
         _behaviour = behaviour;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = AcceptAsync();
+        _listener = LoopbackListener.Start(ServeAsync);
     }
 
     public enum Behaviour
@@ -39,129 +35,37 @@ public sealed class FakeMySqlServer : IAsyncDisposable
         Garbage,
     }
 
-    public int Port { get; }
+    public int Port => _listener.Port;
 
     /// <summary>Every byte clients sent, as Latin-1 so any byte sequence survives.</summary>
-    public string Received
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return Encoding.Latin1.GetString(_received.ToArray());
-            }
-        }
-    }
+    public string Received => Encoding.Latin1.GetString(_received.ToArray());
 
     public static FakeMySqlServer Start(Behaviour behaviour) => new(behaviour);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+
+    private async Task ServeAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
+        switch (_behaviour)
         {
-            await _acceptLoop;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+            case Behaviour.Garbage:
+                await stream.WriteAsync(Encoding.ASCII.GetBytes("\u0007\u0000\u0000\u0000HTTP/1.1 400 Bad Request\r\n\r\n"), cancellationToken);
+                await _received.RecordOneReadAsync(stream, cancellationToken);
+                break;
+            case Behaviour.UnknownPlugin:
+                await stream.WriteAsync(MySqlPackets.Greeting(ServerVersion, "no_such_auth_plugin"), cancellationToken);
+                await _received.RecordOneReadAsync(stream, cancellationToken);
+                break;
+            default:
+                await stream.WriteAsync(MySqlPackets.Greeting(ServerVersion, "mysql_native_password"), cancellationToken);
+                await _received.RecordOneReadAsync(stream, cancellationToken);
 
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
-        {
-            var stream = client.GetStream();
-            try
-            {
-                switch (_behaviour)
-                {
-                    case Behaviour.Garbage:
-                        await stream.WriteAsync(Encoding.ASCII.GetBytes("\u0007\u0000\u0000\u0000HTTP/1.1 400 Bad Request\r\n\r\n"), _stop.Token);
-                        await RecordReadsAsync(stream, 1);
-                        break;
-                    case Behaviour.UnknownPlugin:
-                        await stream.WriteAsync(Greeting("no_such_auth_plugin"), _stop.Token);
-                        await RecordReadsAsync(stream, 1);
-                        break;
-                    default:
-                        await stream.WriteAsync(Greeting("mysql_native_password"), _stop.Token);
-                        await RecordReadsAsync(stream, 1);
-
-                        // AuthSwitchRequest: 0xFE, plugin name, plugin data; sequence 2.
-                        var payload = new List<byte> { 0xFE };
-                        payload.AddRange("mysql_clear_password\0"u8.ToArray());
-                        await stream.WriteAsync(Packet(payload, sequence: 2), _stop.Token);
-                        await RecordReadsAsync(stream, 1);
-                        break;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The client hung up.
-            }
-        }
-    }
-
-    // Protocol 10 greeting without CLIENT_SSL: PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH and friends.
-    private static byte[] Greeting(string plugin)
-    {
-        var payload = new List<byte> { 10 };
-        payload.AddRange("5.7.99-fake\0"u8.ToArray());
-        payload.AddRange([1, 0, 0, 0]);
-        payload.AddRange("abcdefgh"u8.ToArray());
-        payload.Add(0);
-        payload.AddRange([0x0D, 0xA2]);
-        payload.Add(0x21);
-        payload.AddRange([2, 0]);
-        payload.AddRange([0x08, 0x00]);
-        payload.Add(21);
-        payload.AddRange(new byte[10]);
-        payload.AddRange("ijklmnopqrst\0"u8.ToArray());
-        payload.AddRange(Encoding.ASCII.GetBytes(plugin + "\0"));
-        return Packet(payload, sequence: 0);
-    }
-
-    private static byte[] Packet(List<byte> payload, byte sequence)
-    {
-        var packet = new byte[4 + payload.Count];
-        packet[0] = (byte)payload.Count;
-        packet[1] = (byte)(payload.Count >> 8);
-        packet[2] = (byte)(payload.Count >> 16);
-        packet[3] = sequence;
-        payload.CopyTo(packet, 4);
-        return packet;
-    }
-
-    private async Task RecordReadsAsync(NetworkStream stream, int count)
-    {
-        var buffer = new byte[4096];
-        for (var i = 0; i < count; i++)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            if (read == 0)
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                _received.Write(buffer.AsSpan(0, read));
-            }
+                // AuthSwitchRequest: 0xFE, plugin name, plugin data; sequence 2.
+                var payload = new List<byte> { 0xFE };
+                payload.AddRange("mysql_clear_password\0"u8.ToArray());
+                await stream.WriteAsync(MySqlPackets.Packet(payload, sequence: 2), cancellationToken);
+                await _received.RecordOneReadAsync(stream, cancellationToken);
+                break;
         }
     }
 }

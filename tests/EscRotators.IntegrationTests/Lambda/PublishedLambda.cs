@@ -10,7 +10,7 @@ internal static class PublishedLambda
     /// <summary>Starts bootstrap under its own local Runtime API, in a clean Lambda-like environment plus <paramref name="environment"/>.</summary>
     public static async Task<LambdaProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
-        var bootstrap = await PublishedBootstrap.GetPathAsync().ConfigureAwait(false);
+        var bootstrap = await PublishedExecutable.Bootstrap.GetPathAsync().ConfigureAwait(false);
         return LambdaProcess.Start(new LambdaProcessOptions
         {
             BootstrapPath = bootstrap,
