@@ -184,7 +184,11 @@ esc_publish_native() {
     fi
 
     mkdir -p "$out_dir"
-    dotnet publish "$project" -c Release -r "$rid" \
+    # A full rebuild first: libraries an earlier (test) build compiled with this checkout's paths would otherwise be
+    # reused, and the binary would then depend on where the repository lies.
+    dotnet build "$project" -c Release -r "$rid" --no-incremental -clp:NoSummary \
+        -p:ContinuousIntegrationBuild=true -nologo -v quiet >&2
+    dotnet publish "$project" -c Release -r "$rid" --no-build \
         -p:ContinuousIntegrationBuild=true -o "$out_dir" -nologo -v quiet >&2
     rm -f "$out_dir"/*.pdb "$out_dir"/*.dbg
     echo "$out_dir/$executable"
