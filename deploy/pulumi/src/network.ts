@@ -43,34 +43,18 @@ export function resolveNetwork(settings: Settings): ResolvedNetwork {
         case "rdsCluster": {
             const what = `RDS cluster ${network.clusterIdentifier}`;
             const cluster = aws.rds.getClusterOutput({ clusterIdentifier: network.clusterIdentifier });
-            const checked = cluster.apply(c => {
-                checkEngine(settings.engine, c.engine, what);
-                return c;
-            });
-            const subnetGroup = aws.rds.getSubnetGroupOutput({ name: checked.dbSubnetGroupName });
-            return {
-                host: checked.endpoint,
-                port: checked.port,
-                subnetIds: subnetGroup.subnetIds,
-                vpcId: subnetGroup.vpcId,
-                dbSecurityGroupId: checked.vpcSecurityGroupIds.apply(g => firstSecurityGroup(g, what)),
-            };
+            return fromRds(settings, what, cluster.apply(c => ({
+                engine: c.engine, host: c.endpoint, port: c.port,
+                subnetGroupName: c.dbSubnetGroupName, securityGroupIds: c.vpcSecurityGroupIds,
+            })));
         }
         case "rdsInstance": {
             const what = `RDS instance ${network.instanceIdentifier}`;
             const instance = aws.rds.getInstanceOutput({ dbInstanceIdentifier: network.instanceIdentifier });
-            const checked = instance.apply(i => {
-                checkEngine(settings.engine, i.engine, what);
-                return i;
-            });
-            const subnetGroup = aws.rds.getSubnetGroupOutput({ name: checked.dbSubnetGroup });
-            return {
-                host: checked.address,
-                port: checked.port,
-                subnetIds: subnetGroup.subnetIds,
-                vpcId: subnetGroup.vpcId,
-                dbSecurityGroupId: checked.vpcSecurityGroups.apply(g => firstSecurityGroup(g, what)),
-            };
+            return fromRds(settings, what, instance.apply(i => ({
+                engine: i.engine, host: i.address, port: i.port,
+                subnetGroupName: i.dbSubnetGroup, securityGroupIds: i.vpcSecurityGroups,
+            })));
         }
         case "selfManaged": {
             const subnet = aws.ec2.getSubnetOutput({ id: network.subnetIds[0] });
@@ -83,4 +67,29 @@ export function resolveNetwork(settings: Settings): ResolvedNetwork {
             };
         }
     }
+}
+
+// What the rotator needs from an RDS cluster or instance, whichever names its fields how.
+interface RdsDatabase {
+    engine: string;
+    host: string;
+    port: number;
+    subnetGroupName: string;
+    securityGroupIds: string[];
+}
+
+// The engine is checked against what RDS reports; the subnets and VPC come from the database's subnet group.
+function fromRds(settings: Settings, what: string, database: pulumi.Output<RdsDatabase>): ResolvedNetwork {
+    const checked = database.apply(d => {
+        checkEngine(settings.engine, d.engine, what);
+        return d;
+    });
+    const subnetGroup = aws.rds.getSubnetGroupOutput({ name: checked.subnetGroupName });
+    return {
+        host: checked.host,
+        port: checked.port,
+        subnetIds: subnetGroup.subnetIds,
+        vpcId: subnetGroup.vpcId,
+        dbSecurityGroupId: checked.securityGroupIds.apply(g => firstSecurityGroup(g, what)),
+    };
 }
