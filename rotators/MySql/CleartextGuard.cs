@@ -21,13 +21,15 @@ internal sealed class CleartextGuard : IAsyncDisposable
     private readonly Socket _listener;
     private readonly Socket _upstream;
     private readonly CancellationTokenSource _stop = new();
+    private readonly Action? _clientStartedTls;
     private readonly Task _relay;
     private Socket? _client;
     private volatile bool _clientAskedForTls;
 
-    private CleartextGuard(Socket upstream)
+    private CleartextGuard(Socket upstream, Action? clientStartedTls)
     {
         _upstream = upstream;
+        _clientStartedTls = clientStartedTls;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(1);
@@ -42,7 +44,15 @@ internal sealed class CleartextGuard : IAsyncDisposable
     public string? RefusedMethod { get; private set; }
 
     /// <summary>Connects to the server first, so that refused and unreachable servers fail as themselves.</summary>
-    public static async Task<CleartextGuard> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="clientStartedTls">
+    /// Called when the driver switches the session to TLS, which it does in <c>Preferred</c> only when the server offered it.
+    /// </param>
+    public static async Task<CleartextGuard> ConnectAsync(
+        string host,
+        int port,
+        TimeSpan timeout,
+        Action? clientStartedTls,
+        CancellationToken cancellationToken)
     {
         var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -58,7 +68,7 @@ internal sealed class CleartextGuard : IAsyncDisposable
                 throw new TimeoutException($"connecting to {host}:{port} timed out");
             }
 
-            return new CleartextGuard(upstream);
+            return new CleartextGuard(upstream, clientStartedTls);
         }
         catch
         {
@@ -127,6 +137,7 @@ internal sealed class CleartextGuard : IAsyncDisposable
             if (first && read >= 8 && buffer[3] == 1 && (BitConverter.ToUInt32(buffer, 4) & ClientSsl) != 0 && buffer[0] == 32)
             {
                 _clientAskedForTls = true;
+                _clientStartedTls?.Invoke();
             }
 
             first = false;

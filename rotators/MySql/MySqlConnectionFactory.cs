@@ -8,7 +8,14 @@ namespace EscRotators.MySql;
 internal static class MySqlConnectionFactory
 {
     /// <param name="through">A loopback port relaying to the server (<see cref="CleartextGuard"/>); null to connect directly.</param>
-    public static MySqlConnection Create(DatabaseEndpoint endpoint, Credential login, string? database, ServerCertificateCheck check, int? through)
+    /// <param name="requireTls">Refuse a server without TLS even in <c>prefer</c> (one that has offered it before).</param>
+    public static MySqlConnection Create(
+        DatabaseEndpoint endpoint,
+        Credential login,
+        string? database,
+        ServerCertificateCheck check,
+        int? through,
+        bool requireTls = false)
     {
         var timeoutSeconds = (uint)endpoint.ConnectTimeoutSeconds;
         var settings = new MySqlConnectionStringBuilder
@@ -33,7 +40,7 @@ internal static class MySqlConnectionFactory
             SslMode = endpoint.Tls.Mode switch
             {
                 TlsMode.Disable => MySqlSslMode.None,
-                TlsMode.Prefer => MySqlSslMode.Preferred,
+                TlsMode.Prefer when !requireTls => MySqlSslMode.Preferred,
                 _ => MySqlSslMode.Required,
             },
         };

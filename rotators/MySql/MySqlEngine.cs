@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using EscRotators.Engines;
 using EscRotators.Tls;
@@ -22,6 +23,11 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
     private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
 
+    // tls.mode prefer: the servers (host:port) that offered TLS to a login of this process. Later logins to them
+    // require TLS and connect directly: a driver that requires TLS never sends a password in the clear, so the guard
+    // has nothing to do, and a direct connection under the host name lets .NET resume the TLS session.
+    private readonly ConcurrentDictionary<string, bool> _offeredTls = new(StringComparer.Ordinal);
+
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
     public MySqlEngine(SystemTrustStore? systemTrust = null)
         : base(systemTrust)
@@ -39,7 +45,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     // The check login uses no default database: the rotated user may lack rights on the managing user's database,
     // and the check is about the password, not about grants.
     // Without required TLS the driver goes through a CleartextGuard, which keeps it from answering a request for the
-    // password in the clear.
+    // password in the clear; under prefer, only until the server has offered TLS (_offeredTls).
     protected override async Task<DriverConnection> CreateConnectionAsync(
         DatabaseEndpoint endpoint,
         Credential login,
@@ -53,7 +59,17 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
             return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, through: null));
         }
 
-        var guard = await CleartextGuard.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var server = $"{endpoint.Host}:{endpoint.Port}";
+        if (endpoint.Tls.Mode == TlsMode.Prefer && _offeredTls.ContainsKey(server))
+        {
+            return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, through: null, requireTls: true))
+            {
+                Explain = (context, exception) => NoLongerOffersTls(server, context, exception),
+            };
+        }
+
+        Action? startedTls = endpoint.Tls.Mode == TlsMode.Prefer ? () => _offeredTls[server] = true : null;
+        var guard = await CleartextGuard.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.ConnectTimeout, startedTls, cancellationToken).ConfigureAwait(false);
         return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, guard.Port), guard)
         {
             Explain = (context, exception) => guard.RefusedMethod is { } method
@@ -65,6 +81,24 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
                     exception)
                 : null,
         };
+    }
+
+    // A server that offered TLS before and now does not (reconfigured, or something in the path strips the offer) is
+    // forgotten, and the attempt fails as one that sent nothing: the retry goes through the guard, as prefer allows.
+    private RotationFailedException? NoLongerOffersTls(string server, FailureContext context, Exception exception)
+    {
+        if (context.Step != DatabaseStep.Connecting || exception is not MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } refused
+            || !refused.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        _offeredTls.TryRemove(server, out _);
+        return new RotationFailedException(
+            RotationFailureKind.Unreachable,
+            $"{context.Address} did not offer TLS to {context.Who}, although it did to an earlier login of this process; " +
+            "the next attempt does not require it (tls.mode prefer)",
+            exception);
     }
 
     protected override async Task<MySqlServerProfile> ClaimAsync(

@@ -26,6 +26,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly HashSet<int> _answered = [];
     private long _bytesFromServer;
     private int _silenced;
+    private int _tlsOffersStripped;
     private int _accepted;
     private int _closed;
     private int _stopAfterClosed;
@@ -83,6 +84,15 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>When set, forwarded connections go silent server-side once this trigger fires (see <see cref="ServerSilence"/>).</summary>
     public ServerSilence? Silence { get; set; }
+
+    /// <summary>
+    /// When set, the MySQL/MariaDB server greeting of each new connection loses its TLS offer (CLIENT_SSL), as a
+    /// machine in the path could strip it.
+    /// </summary>
+    public bool StripMySqlTlsOffer { get; set; }
+
+    /// <summary>How many server greetings lost their TLS offer.</summary>
+    public int TlsOffersStripped => Volatile.Read(ref _tlsOffersStripped);
 
     /// <summary>How many times the server went silent on a connection.</summary>
     public int Silenced => Volatile.Read(ref _silenced);
@@ -353,6 +363,11 @@ public sealed class FaultProxy : IAsyncDisposable
                     return total;
                 }
 
+                if (fromServer && total == 0 && StripMySqlTlsOffer && StripTlsOffer(buffer.AsSpan(0, read)))
+                {
+                    Interlocked.Increment(ref _tlsOffersStripped);
+                }
+
                 total += read;
                 if (fromServer)
                 {
@@ -408,6 +423,21 @@ public sealed class FaultProxy : IAsyncDisposable
             to.Close(0);
             return total;
         }
+    }
+
+    // Protocol 10 greeting: 4-byte header, version byte, NUL-terminated server version, connection id (4), scramble
+    // (8), filler (1), then the low two capability bytes; CLIENT_SSL is 0x0800.
+    private static bool StripTlsOffer(Span<byte> greeting)
+    {
+        var end = greeting.Length > 5 ? greeting[5..].IndexOf((byte)0) : -1;
+        var capabilities = 5 + end + 1 + 4 + 8 + 1;
+        if (end < 0 || greeting[4] != 10 || greeting.Length < capabilities + 2)
+        {
+            return false;
+        }
+
+        greeting[capabilities + 1] &= unchecked((byte)~0x08);
+        return true;
     }
 
     // The pattern may straddle two reads: keep the last Pattern.Length - 1 bytes and search across the seam.
