@@ -1,4 +1,5 @@
 using System.Globalization;
+using EscRotators.Http;
 
 namespace EscRotators.Runtime;
 
@@ -129,7 +130,7 @@ public sealed class RuntimeApiClient : IDisposable
     {
         using var timeout = new CancellationTokenSource(PostTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        RuntimeApiResponse response;
+        HttpResponse response;
         try
         {
             response = await _connection.SendAsync("POST", path, body, headers, linked.Token).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using EscRotators.Http;
 
 namespace EscRotators.Runtime;
 
@@ -20,7 +21,7 @@ public sealed class RuntimeApiException : Exception
 
     public HttpStatusCode StatusCode { get; }
 
-    internal static RuntimeApiException FromResponse(string endpoint, RuntimeApiResponse response)
+    internal static RuntimeApiException FromResponse(string endpoint, HttpResponse response)
     {
         var body = Encoding.UTF8.GetString(response.Body);
         if (body.Length > MaxBodyCharsInMessage)

@@ -1,13 +1,13 @@
 using System.Net;
 
-namespace EscRotators.Runtime;
+namespace EscRotators.Http;
 
-/// <summary>One HTTP response of the Runtime API: status, headers (names compared case-insensitively) and body.</summary>
-internal sealed class RuntimeApiResponse
+/// <summary>One HTTP response: status, headers (names compared case-insensitively) and body.</summary>
+internal sealed class HttpResponse
 {
     private readonly Dictionary<string, string> _headers;
 
-    public RuntimeApiResponse(HttpStatusCode statusCode, string reasonPhrase, Dictionary<string, string> headers, byte[] body)
+    public HttpResponse(HttpStatusCode statusCode, string reasonPhrase, Dictionary<string, string> headers, byte[] body)
     {
         StatusCode = statusCode;
         ReasonPhrase = reasonPhrase;

@@ -2,30 +2,35 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace EscRotators.Runtime;
+namespace EscRotators.Http;
 
 /// <summary>
 /// Reads HTTP/1.1 responses from one connection: a status line, headers, and a body framed by Content-Length,
-/// chunked transfer coding, or the end of the connection. Just the HTTP the Runtime API speaks, with bounds
-/// on what a broken peer could make it buffer.
+/// chunked transfer coding, or the end of the connection. Just the HTTP the Lambda Runtime API and a JWKS endpoint
+/// speak, with bounds on what a broken peer could make it buffer.
 /// </summary>
-internal sealed class RuntimeApiResponseReader
+internal sealed class HttpResponseReader
 {
-    /// <summary>Status line plus headers; the Runtime API sends well under 8 KB.</summary>
+    /// <summary>Status line plus headers; the peers here send well under 8 KB.</summary>
     internal const int MaxHeaderBytes = 64 * 1024;
 
-    /// <summary>Lambda's largest payload is 6 MB (20 MB streamed); a body beyond this is not the Runtime API's.</summary>
-    internal const int MaxBodyBytes = 32 * 1024 * 1024;
-
     private readonly Stream _stream;
+    private readonly string _peer;
+    private readonly int _maxBodyBytes;
     private byte[] _buffer = new byte[4096];
     private int _start;
     private int _end;
 
-    public RuntimeApiResponseReader(Stream stream)
+    /// <param name="stream">The connection.</param>
+    /// <param name="peer">Who answers, for messages (e.g. "The Runtime API").</param>
+    /// <param name="maxBodyBytes">The largest body accepted; a larger one is not from the expected peer.</param>
+    public HttpResponseReader(Stream stream, string peer, int maxBodyBytes)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(peer);
         _stream = stream;
+        _peer = peer;
+        _maxBodyBytes = maxBodyBytes;
     }
 
     /// <summary>Whether any byte of the current response has arrived (a request that saw none may be resent).</summary>
@@ -38,7 +43,7 @@ internal sealed class RuntimeApiResponseReader
     public bool KeepAlive { get; private set; }
 
     /// <exception cref="IOException">The connection ended early or the response is not valid HTTP/1.x.</exception>
-    public async Task<RuntimeApiResponse> ReadAsync(CancellationToken cancellationToken)
+    public async Task<HttpResponse> ReadAsync(CancellationToken cancellationToken)
     {
         KeepAlive = false;
         while (true)
@@ -55,11 +60,11 @@ internal sealed class RuntimeApiResponseReader
 
             var body = await ReadBodyAsync(status, headers, cancellationToken).ConfigureAwait(false);
             KeepAlive &= version == "HTTP/1.1" && !HasToken(headers, "Connection", "close");
-            return new RuntimeApiResponse((HttpStatusCode)status, reason, headers, body);
+            return new HttpResponse((HttpStatusCode)status, reason, headers, body);
         }
     }
 
-    private static (string Version, int Status, string Reason) ParseStatusLine(string line)
+    private (string Version, int Status, string Reason) ParseStatusLine(string line)
     {
         // "HTTP/1.1 202 Accepted"; the reason phrase may be empty or contain spaces.
         var parts = line.Split(' ', 3);
@@ -79,11 +84,11 @@ internal sealed class RuntimeApiResponseReader
         headers.TryGetValue(name, out var value)
         && value.Split(',', StringSplitOptions.TrimEntries).Contains(token, StringComparer.OrdinalIgnoreCase);
 
-    private static IOException Malformed(string part) =>
-        new($"The Runtime API sent a malformed HTTP response ({part}).");
+    private IOException Malformed(string part) =>
+        new($"{_peer} sent a malformed HTTP response ({part}).");
 
-    private static IOException TooLarge(string part) =>
-        new($"The Runtime API sent a response whose {part} is too large.");
+    private IOException TooLarge(string part) =>
+        new($"{_peer} sent a response whose {part} is too large.");
 
     private async Task<Dictionary<string, string>> ReadHeadersAsync(CancellationToken cancellationToken)
     {
@@ -133,7 +138,7 @@ internal sealed class RuntimeApiResponseReader
                 throw Malformed("Content-Length");
             }
 
-            if (contentLength > MaxBodyBytes)
+            if (contentLength > _maxBodyBytes)
             {
                 throw TooLarge("body");
             }
@@ -172,7 +177,7 @@ internal sealed class RuntimeApiResponseReader
                 return body.ToArray();
             }
 
-            if (body.Length + size > MaxBodyBytes)
+            if (body.Length + size > _maxBodyBytes)
             {
                 throw TooLarge("body");
             }
@@ -194,7 +199,7 @@ internal sealed class RuntimeApiResponseReader
         _start = _end = 0;
         while (await FillAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (body.Length + _end > MaxBodyBytes)
+            if (body.Length + _end > _maxBodyBytes)
             {
                 throw TooLarge("body");
             }
@@ -218,7 +223,7 @@ internal sealed class RuntimeApiResponseReader
             var read = await _stream.ReadAsync(target[filled..], cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                throw new IOException("The Runtime API closed the connection in the middle of a response body.");
+                throw new IOException($"{_peer} closed the connection in the middle of a response body.");
             }
 
             ReceivedAny = true;
@@ -240,8 +245,8 @@ internal sealed class RuntimeApiResponseReader
             if (!await FillAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw new IOException(ReceivedAny
-                    ? "The Runtime API closed the connection in the middle of a response."
-                    : "The Runtime API closed the connection without answering.");
+                    ? $"{_peer} closed the connection in the middle of a response."
+                    : $"{_peer} closed the connection without answering.");
             }
         }
 

@@ -1,4 +1,4 @@
-namespace EscRotators.UnitTests.Runtime;
+namespace EscRotators.UnitTests.Http;
 
 /// <summary>A read-only stream over fixed bytes that hands out at most a few bytes per read, as a slow socket may.</summary>
 internal sealed class TrickleStream(byte[] content, int bytesPerRead) : Stream
