@@ -2,7 +2,7 @@
 # Benchmark of the published bootstrap as Lambda runs it (through the local Runtime API host,
 # tests/EscRotators.LocalRuntime), against throw-away PostgreSQL and MariaDB servers of its own. Not a test.
 #
-#   scripts/bench.sh [--cold N] [--warm N] [--reference PATH] [--bootstrap PATH]
+#   scripts/bench.sh [--cold N] [--warm N] [--reference PATH] [--bootstrap PATH] [--host NAME]
 #
 # Form A rotations of a least-privilege setup, plain alphanumeric managing password, on loopback only:
 #   init        spawn → first GET /next (the runtime's own start), median over every cold run
@@ -17,6 +17,8 @@
 #                   starts one fresh process of every side, in rotating order) so that load hits all alike.
 #                   Prints each figure for every side and the ratio ours / reference.
 # --bootstrap PATH  measure this build of ours instead of publishing one (no package step).
+# --host NAME       the database host name in the events (default localhost; it must resolve to loopback). A name,
+#                   as production endpoints are: with an IP literal .NET neither sends SNI nor resumes TLS sessions.
 # Every step has a time limit; the servers are stopped (by PID) on exit. Numbers depend on the machine and its
 # load: compare ratios from one run, or runs on the same machine.
 set -euo pipefail
@@ -31,16 +33,24 @@ COLD_RUNS=10
 WARM_RUNS=100
 REFERENCE=""
 BOOTSTRAP=""
+DB_HOST=localhost
 while (($# > 0)); do
     case $1 in
         --cold) COLD_RUNS=${2:?missing value for --cold}; shift 2 ;;
         --warm) WARM_RUNS=${2:?missing value for --warm}; shift 2 ;;
         --reference) REFERENCE=${2:?missing value for --reference}; shift 2 ;;
         --bootstrap) BOOTSTRAP=${2:?missing value for --bootstrap}; shift 2 ;;
+        --host) DB_HOST=${2:?missing value for --host}; shift 2 ;;
         -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) esc_die "unknown argument $1 (see --help)" ;;
     esac
 done
+# Test traffic stays on this machine: the name must resolve to loopback addresses only.
+resolved=$(getent ahosts "$DB_HOST" | awk '{print $1}' | sort -u)
+[[ -n $resolved ]] || esc_die "--host $DB_HOST does not resolve"
+while read -r address; do
+    [[ $address == 127.* || $address == ::1 ]] || esc_die "--host $DB_HOST resolves to $address, not loopback"
+done <<<"$resolved"
 [[ $COLD_RUNS =~ ^[1-9][0-9]?$ && $WARM_RUNS =~ ^[1-9][0-9]{0,2}$ ]] || esc_die "--cold takes 1..99, --warm 1..999"
 absolute_executable() {
     [[ -f $2 && -x $2 ]] || esc_die "$1: $2 is not an executable file"
@@ -142,12 +152,12 @@ SQL
 # Consecutive events take turns among four users: back-to-back rotations of one user can meet the previous
 # rotation's claim on it (a session lock), which the server drops only once that closed session has ended.
 events() {
-    python3 - "$@" "$MGR_PW" <<'PY'
+    python3 - "$@" "$MGR_PW" "$DB_HOST" <<'PY'
 import json, secrets, string, sys
-engine, port, count, manager = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+engine, port, count, manager, host = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 alphabet = string.ascii_letters + string.digits
 for i in range(count):
-    print(json.dumps({"type": engine, "host": "127.0.0.1", "port": port, "database": "esc_test",
+    print(json.dumps({"type": engine, "host": host, "port": port, "database": "esc_test",
                       "managingUser": {"username": "bench_manager", "password": manager},
                       "rotateUser": {"username": f"bench_user{i % 4 + 1}",
                                      "newPassword": "".join(secrets.choice(alphabet) for _ in range(32))}}))
@@ -265,4 +275,4 @@ for label, values in figures:
     print("| " + " | ".join(row) + " |")
 print()
 PY
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ); cores: $(nproc); cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average: $(cut -d' ' -f1-3 /proc/loadavg); total time $(esc_elapsed "$started")s"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); database host: $DB_HOST; cores: $(nproc); cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average: $(cut -d' ' -f1-3 /proc/loadavg); total time $(esc_elapsed "$started")s"
