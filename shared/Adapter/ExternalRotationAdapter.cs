@@ -4,6 +4,7 @@ using System.Text.Json;
 using EscRotators.Adapter.Jwks;
 using EscRotators.Adapter.Jwt;
 using EscRotators.Adapter.Wire;
+using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Protocol;
@@ -66,10 +67,23 @@ public sealed class ExternalRotationAdapter
         time ??= TimeProvider.System;
         IJwksSource source = options.JwksFile is { } file
             ? new JwksFileSource(file)
-            : new JwksHttpSource(options.JwksUrl, options.JwksFetchTimeout, new TlsSettings(TlsMode.VerifyFull, options.JwksAuthorities), systemTrust);
+            : HttpSource(options, systemTrust);
         var keys = new SigningKeyStore(source, options, time, logger);
         var validator = new BearerTokenValidator(options, keys, new ReplayCache(options.ReplayCacheCapacity, time), time);
         return new ExternalRotationAdapter(options, validator, dispatcher, logger, time);
+    }
+
+    // A bad proxy setting is a configuration error, reported at start-up with the others.
+    private static JwksHttpSource HttpSource(AdapterOptions options, SystemTrustStore? systemTrust)
+    {
+        try
+        {
+            return new JwksHttpSource(options.JwksUrl, options.JwksFetchTimeout, new TlsSettings(TlsMode.VerifyFull, options.JwksAuthorities), systemTrust);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidConfigurationException(ex.Message, ex);
+        }
     }
 
     /// <summary>

@@ -64,6 +64,32 @@ internal sealed class HttpResponseReader
         }
     }
 
+    /// <summary>
+    /// Reads the final response's status line and headers and leaves its body unread: the answer to a CONNECT, after
+    /// which the connection carries the tunnel.
+    /// </summary>
+    /// <exception cref="IOException">The connection ended early, the response is not valid HTTP/1.x, or bytes beyond
+    /// the headers of a 2xx answer (the far end speaks only after the tunnel's first bytes).</exception>
+    public async Task<HttpResponse> ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (_, status, reason) = ParseStatusLine(await ReadLineAsync(cancellationToken).ConfigureAwait(false));
+            var headers = await ReadHeadersAsync(cancellationToken).ConfigureAwait(false);
+            if (status is >= 100 and <= 199)
+            {
+                continue;
+            }
+
+            if (status is >= 200 and <= 299 && _end > _start)
+            {
+                throw Malformed("bytes after the headers");
+            }
+
+            return new HttpResponse((HttpStatusCode)status, reason, headers, []);
+        }
+    }
+
     private (string Version, int Status, string Reason) ParseStatusLine(string line)
     {
         // "HTTP/1.1 202 Accepted"; the reason phrase may be empty or contain spaces.
