@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EscRotators.IntegrationTests.Infrastructure;
 
 namespace EscRotators.IntegrationTests.Adapter;
 
@@ -10,19 +12,15 @@ namespace EscRotators.IntegrationTests.Adapter;
 /// </summary>
 internal sealed class ConnectProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stopping = new();
     private readonly List<string> _heads = [];
-    private readonly Task _accepting;
+    private readonly LoopbackListener _listener;
 
     public ConnectProxy()
     {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _accepting = AcceptAsync();
+        _listener = LoopbackListener.Start(ServeAsync);
     }
 
-    public int Port { get; }
+    public int Port => _listener.Port;
 
     public bool Refuse { get; init; }
 
@@ -38,74 +36,39 @@ internal sealed class ConnectProxy : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        _listener.Stop();
-        await _accepting;
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
-    private async Task AcceptAsync()
+    private async Task ServeAsync(NetworkStream client, CancellationToken stopping)
     {
-        while (!_stopping.IsCancellationRequested)
+        var head = await ReadHeadAsync(client, stopping);
+        lock (_heads)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stopping.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = ServeAsync(client);
+            _heads.Add(head);
         }
-    }
 
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
+        var target = head.Split(' ')[1];
+        var colon = target.LastIndexOf(':');
+        if (Refuse || !head.StartsWith("CONNECT ", StringComparison.Ordinal) || target[..colon] is not ("127.0.0.1" or "localhost"))
         {
-            try
-            {
-                var stream = client.GetStream();
-                var head = await ReadHeadAsync(stream);
-                lock (_heads)
-                {
-                    _heads.Add(head);
-                }
-
-                var target = head.Split(' ')[1];
-                var colon = target.LastIndexOf(':');
-                if (Refuse || !head.StartsWith("CONNECT ", StringComparison.Ordinal) || target[..colon] is not ("127.0.0.1" or "localhost"))
-                {
-                    await stream.WriteAsync("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 6\r\n\r\nno way"u8.ToArray(), _stopping.Token);
-                    return;
-                }
-
-                using var upstream = new TcpClient();
-                await upstream.ConnectAsync(IPAddress.Loopback, int.Parse(target[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture), _stopping.Token);
-                await stream.WriteAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray(), _stopping.Token);
-                var far = upstream.GetStream();
-                await Task.WhenAny(stream.CopyToAsync(far, _stopping.Token), far.CopyToAsync(stream, _stopping.Token));
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException)
-            {
-                // A client or target that went away: the tunnel ends with it.
-            }
+            await client.WriteAsync("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 6\r\n\r\nno way"u8.ToArray(), stopping);
+            return;
         }
+
+        using var upstream = new TcpClient();
+        await upstream.ConnectAsync(IPAddress.Loopback, int.Parse(target[(colon + 1)..], CultureInfo.InvariantCulture), stopping);
+        await client.WriteAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray(), stopping);
+        var far = upstream.GetStream();
+        await Task.WhenAny(client.CopyToAsync(far, stopping), far.CopyToAsync(client, stopping));
     }
 
     // Byte by byte up to the blank line: nothing of the tunnel's first bytes may be consumed here.
-    private async Task<string> ReadHeadAsync(NetworkStream stream)
+    private static async Task<string> ReadHeadAsync(NetworkStream stream, CancellationToken stopping)
     {
         var head = new StringBuilder();
         var one = new byte[1];
         while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
-            if (await stream.ReadAsync(one, _stopping.Token) == 0)
+            if (await stream.ReadAsync(one, stopping) == 0)
             {
                 throw new IOException("the client left before its request ended");
             }
