@@ -46,22 +46,10 @@ internal sealed class HttpResponseReader
     public async Task<HttpResponse> ReadAsync(CancellationToken cancellationToken)
     {
         KeepAlive = false;
-        while (true)
-        {
-            var statusLine = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-            var (version, status, reason) = ParseStatusLine(statusLine);
-            var headers = await ReadHeadersAsync(cancellationToken).ConfigureAwait(false);
-
-            // 1xx are interim responses; the final one follows on the same connection.
-            if (status is >= 100 and <= 199)
-            {
-                continue;
-            }
-
-            var body = await ReadBodyAsync(status, headers, cancellationToken).ConfigureAwait(false);
-            KeepAlive &= version == "HTTP/1.1" && !HasToken(headers, "Connection", "close");
-            return new HttpResponse((HttpStatusCode)status, reason, headers, body);
-        }
+        var (version, status, reason, headers) = await ReadFinalHeadAsync(cancellationToken).ConfigureAwait(false);
+        var body = await ReadBodyAsync(status, headers, cancellationToken).ConfigureAwait(false);
+        KeepAlive &= version == "HTTP/1.1" && !HasToken(headers, "Connection", "close");
+        return new HttpResponse((HttpStatusCode)status, reason, headers, body);
     }
 
     /// <summary>
@@ -72,21 +60,27 @@ internal sealed class HttpResponseReader
     /// the headers of a 2xx answer (the far end speaks only after the tunnel's first bytes).</exception>
     public async Task<HttpResponse> ReadHeadAsync(CancellationToken cancellationToken)
     {
+        var (_, status, reason, headers) = await ReadFinalHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (status is >= 200 and <= 299 && _end > _start)
+        {
+            throw Malformed("bytes after the headers");
+        }
+
+        return new HttpResponse((HttpStatusCode)status, reason, headers, []);
+    }
+
+    // 1xx are interim responses; the final one follows on the same connection.
+    private async Task<(string Version, int Status, string Reason, Dictionary<string, string> Headers)> ReadFinalHeadAsync(
+        CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var (_, status, reason) = ParseStatusLine(await ReadLineAsync(cancellationToken).ConfigureAwait(false));
+            var (version, status, reason) = ParseStatusLine(await ReadLineAsync(cancellationToken).ConfigureAwait(false));
             var headers = await ReadHeadersAsync(cancellationToken).ConfigureAwait(false);
-            if (status is >= 100 and <= 199)
+            if (status is not (>= 100 and <= 199))
             {
-                continue;
+                return (version, status, reason, headers);
             }
-
-            if (status is >= 200 and <= 299 && _end > _start)
-            {
-                throw Malformed("bytes after the headers");
-            }
-
-            return new HttpResponse((HttpStatusCode)status, reason, headers, []);
         }
     }
 

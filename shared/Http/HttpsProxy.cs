@@ -52,7 +52,7 @@ internal sealed class HttpsProxy
             authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials));
         }
 
-        return new HttpsProxy(Unbracketed(proxy), proxy.Port, authorization);
+        return new HttpsProxy(ConnectHost.Of(proxy), proxy.Port, authorization);
     }
 
     /// <summary>Asks the proxy, on <paramref name="stream"/>, for a tunnel to <paramref name="target"/>'s host and port.</summary>
@@ -100,7 +100,7 @@ internal sealed class HttpsProxy
             return false;
         }
 
-        var host = Unbracketed(target);
+        var host = ConnectHost.Of(target);
         foreach (var raw in noProxy.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (raw == "*")
@@ -130,6 +130,4 @@ internal sealed class HttpsProxy
 
         return false;
     }
-
-    private static string Unbracketed(Uri uri) => uri.HostNameType == UriHostNameType.IPv6 ? uri.DnsSafeHost : uri.IdnHost;
 }

@@ -44,7 +44,7 @@ public sealed class JwksHttpSource : IJwksSource
         _trust = trust;
         _systemTrust = systemTrust;
         _proxy = HttpsProxy.For(url, environment ?? Environment.GetEnvironmentVariable);
-        _host = url.HostNameType == UriHostNameType.IPv6 ? url.DnsSafeHost : url.IdnHost;
+        _host = ConnectHost.Of(url);
         var hostHeader = url.IsDefaultPort ? url.IdnHost : string.Create(CultureInfo.InvariantCulture, $"{url.IdnHost}:{url.Port}");
         _request = Encoding.ASCII.GetBytes(
             $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {hostHeader}\r\nAccept: application/json\r\nUser-Agent: esc-rotator\r\nConnection: close\r\n\r\n");
