@@ -9,8 +9,8 @@
 -- the data. REQUIRE SSL keeps its password off plaintext connections; drop it only if the server has no TLS.
 CREATE USER 'managing_user'@'%' IDENTIFIED BY '<strong managing password>' REQUIRE SSL;
 GRANT CREATE USER ON *.* TO 'managing_user'@'%';
--- Lets the managing user connect with `app` as its default database (leave the database out of the ESC
--- inputs and this grant out when it connects with no default database).
+-- Lets the managing user connect with `app` as its default database (for no default database write
+-- `database: ""` in the ESC inputs, which ESC requires, and leave this grant out).
 GRANT ALTER ON app.* TO 'managing_user'@'%';
 
 -- The two application users that take turns. Give them the same privileges, so either can be current.

@@ -17,6 +17,7 @@ export interface DatabaseInput {
     engine: Engine;
     host: string;
     port: number;
+    /** Unset (MySQL only): the environment says `database: ""`, no default database. */
     dbName?: string;
     rotateUsers: { username1: string; username2: string };
 }
@@ -53,7 +54,8 @@ function databaseBlock(db: DatabaseInput, managing: EnvironmentName): Record<str
     return {
         host: db.host,
         port: db.port,
-        ...(db.dbName !== undefined ? { database: db.dbName } : {}),
+        // ESC's rotator schemas require `database` for both engines; the rotator reads "" as no default database.
+        database: db.dbName ?? "",
         managingUser: environmentReference(managing, "managingUser"),
     };
 }
