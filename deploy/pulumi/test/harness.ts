@@ -5,6 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import JSZip from "jszip";
+import { parse } from "yaml";
+import { EscEnvironment, validateEnvironments } from "./escSchema";
 import { deployRotator, RotatorDeployment } from "../src/program";
 import { readSettings } from "../src/settings";
 
@@ -181,7 +183,20 @@ export async function runProgram(
         { managingPassword: managingPassword === undefined ? undefined : pulumi.secret(managingPassword) },
         projectDir);
     await settle(deployment);
+    // Every configuration a test declares must give environments that ESC's published schemas accept.
+    const findings = validateEnvironments(await generatedEnvironments(mocks));
+    if (findings.length > 0) {
+        throw new Error(`ESC's published schemas refuse the generated environments: ${JSON.stringify(findings, null, 2)}`);
+    }
     return { mocks, deployment, projectDir };
+}
+
+/** The ESC environments a run registered, parsed, named `<project>/<name>` as references name them. */
+export async function generatedEnvironments(mocks: RecordingMocks): Promise<EscEnvironment[]> {
+    return Promise.all(mocks.ofType("pulumiservice:index:Environment").map(async env => ({
+        name: `${env.inputs.project}/${env.inputs.name}`,
+        definition: parse(await assetText(env.inputs.yaml)),
+    })));
 }
 
 async function settle(deployment: RotatorDeployment): Promise<void> {
