@@ -49,33 +49,34 @@ export function escDefaultSubject(organization: string, env: EnvironmentName): s
     return `pulumi:environments:org:${organization}:env:${name}`;
 }
 
-function unique(values: string[]): string[] {
-    return [...new Set(values)];
-}
-
 /**
- * Trust policy: only tokens for this organization (aud) AND for one of the given environments (sub).
- * Both environments are admitted because which of them ESC reports as current when the rotator environment
- * reaches the login through a reference is not documented.
+ * Trust policy: only tokens for this organization (aud) AND with the subject of the environment that defines the
+ * `aws-login` block (sub). ESC's OIDC guide ("Custom token claim") says `currentEnvironment.name` is the environment
+ * where the login provider and its `subjectAttributes` are defined, and that it resolves to the environment in
+ * which it is defined also when another environment opens it. The rotator environment reaches the login through
+ * `${environments.<project>.<name>.awsLogin}`, so the only subject ESC sends is the managing-credentials
+ * environment's. `audiences` are the organization's audiences (`aws:<org>`, or `<org>` for the legacy `default`
+ * project).
  */
 export function invocationTrustPolicy(
     providerArn: string,
     backendUrl: string,
     organization: string,
-    environments: EnvironmentName[],
+    loginEnvironment: EnvironmentName,
+    audiences: string[],
 ): PolicyDocument {
     const prefix = oidcConditionPrefix(backendUrl);
     return {
         Version: "2012-10-17",
         Statement: [{
-            Sid: "PulumiEscEnvironmentsOnly",
+            Sid: "PulumiEscLoginEnvironmentOnly",
             Effect: "Allow",
             Principal: { Federated: providerArn },
             Action: "sts:AssumeRoleWithWebIdentity",
             Condition: {
                 StringEquals: {
-                    [`${prefix}:aud`]: unique(environments.map(e => oidcAudience(organization, e))),
-                    [`${prefix}:sub`]: unique(environments.map(e => oidcSubject(organization, e))),
+                    [`${prefix}:aud`]: [...new Set(audiences)],
+                    [`${prefix}:sub`]: [oidcSubject(organization, loginEnvironment)],
                 },
             },
         }],

@@ -205,8 +205,11 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
 
     // Pulumi Cloud's OIDC provider: reuse one that exists in the account unless this program created it.
     const issuerUrl = oidcIssuerUrl(settings.backendUrl);
-    const environments = [settings.managingCredsEnvironment, settings.rotatedSecretsEnvironment];
-    const audiences = [...new Set(environments.map(e => oidcAudience(settings.organization, e)))];
+    // The audience is `<org>` instead of `aws:<org>` for the legacy `default` project; with one environment there
+    // and one elsewhere both are admitted. Either names only this organization: the subject is what narrows the
+    // trust to the login's environment.
+    const audiences = [...new Set([settings.managingCredsEnvironment, settings.rotatedSecretsEnvironment]
+        .map(e => oidcAudience(settings.organization, e)))];
     const providerArn = pulumi.output(
         aws.iam.getOpenIdConnectProvider({ url: issuerUrl }).then(
             existing => chooseOidcProvider(existing, audiences, stackId, issuerUrl) === "own"
@@ -224,9 +227,9 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
     }
 
     const invocationRole = track(new aws.iam.Role(`${prefix}-invoke`, {
-        description: `Pulumi ESC (${environments.map(formatEnvironmentName).join(", ")}) invokes the rotator Lambda`,
+        description: `Pulumi ESC (the aws-login of ${formatEnvironmentName(settings.managingCredsEnvironment)}) invokes the rotator Lambda`,
         assumeRolePolicy: providerArn.apply(arn => JSON.stringify(
-            invocationTrustPolicy(arn, settings.backendUrl, settings.organization, environments))),
+            invocationTrustPolicy(arn, settings.backendUrl, settings.organization, settings.managingCredsEnvironment, audiences))),
         maxSessionDuration: 3600,
         tags,
     }));

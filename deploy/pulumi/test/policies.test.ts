@@ -15,8 +15,8 @@ const rotator = { project: "databases", name: "orders" };
 const managing = { project: "databases", name: "ordersManagingCreds" };
 
 describe("trust policy", () => {
-    test("admits only the two environments of this organisation", () => {
-        const policy = invocationTrustPolicy(providerArn, "https://api.pulumi.com", "acme", [managing, rotator]);
+    test("admits only the login's environment of this organisation, the one subject ESC sends", () => {
+        const policy = invocationTrustPolicy(providerArn, "https://api.pulumi.com", "acme", managing, ["aws:acme"]);
         assert.equal(policy.Statement.length, 1);
         const statement = policy.Statement[0];
         assert.equal(statement.Effect, "Allow");
@@ -27,26 +27,29 @@ describe("trust policy", () => {
                 "api.pulumi.com/oidc:aud": ["aws:acme"],
                 "api.pulumi.com/oidc:sub": [
                     "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:databases/ordersManagingCreds",
-                    "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:databases/orders",
                 ],
             },
         });
         const text = JSON.stringify(policy);
         assert.doesNotMatch(text, /\*/, "no wildcard may appear in the trust policy");
         assert.doesNotMatch(text, /StringLike/);
+        assert.doesNotMatch(text, /currentEnvironment\.name:databases\/orders"/, "the rotator environment never defines the login");
     });
 
     test("the default project uses the bare organisation as audience and no project in the subject", () => {
         const legacy = { project: "default", name: "dbadmin" };
         assert.equal(oidcAudience("acme", legacy), "acme");
         assert.equal(oidcSubject("acme", legacy), "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:dbadmin");
-        const policy = invocationTrustPolicy(providerArn, "https://api.pulumi.com", "acme", [legacy, rotator]);
+        const policy = invocationTrustPolicy(providerArn, "https://api.pulumi.com", "acme", legacy, ["acme", "aws:acme", "acme"]);
         assert.deepEqual(policy.Statement[0].Condition?.StringEquals["api.pulumi.com/oidc:aud"], ["acme", "aws:acme"]);
+        assert.deepEqual(policy.Statement[0].Condition?.StringEquals["api.pulumi.com/oidc:sub"], [
+            "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:dbadmin",
+        ]);
     });
 
     test("a self-hosted backend gets its own condition keys", () => {
         assert.equal(oidcConditionPrefix("https://pulumi.example.com/"), "pulumi.example.com/oidc");
-        const policy = invocationTrustPolicy(providerArn, "https://pulumi.example.com", "acme", [rotator]);
+        const policy = invocationTrustPolicy(providerArn, "https://pulumi.example.com", "acme", rotator, ["aws:acme"]);
         assert.ok("pulumi.example.com/oidc:sub" in (policy.Statement[0].Condition?.StringEquals ?? {}));
     });
 });

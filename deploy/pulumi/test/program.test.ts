@@ -153,7 +153,7 @@ describe("RDS cluster, PostgreSQL", () => {
         assert.equal(provider.tags["esc-rotators:owner"], "esc-rotators/dev");
     });
 
-    test("the invocation role trusts only tokens of the two environments, by aud and sub", () => {
+    test("the invocation role trusts only tokens of the environment that defines the login, by aud and sub", async () => {
         const trust = JSON.parse(role(run.mocks, "-invoke").inputs.assumeRolePolicy);
         assert.equal(trust.Statement.length, 1);
         assert.equal(trust.Statement[0].Principal.Federated, "arn:aws:iam::123456789012:oidc-provider/created-by-stack");
@@ -162,10 +162,19 @@ describe("RDS cluster, PostgreSQL", () => {
                 "api.pulumi.com/oidc:aud": ["aws:acme"],
                 "api.pulumi.com/oidc:sub": [
                     "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:databases/ordersManagingCreds",
-                    "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:databases/orders",
                 ],
             },
         });
+        // The subject is that of the one environment holding fn::open::aws-login with currentEnvironment.name.
+        const logins: string[] = [];
+        for (const env of run.mocks.ofType(T.env)) {
+            const login = (await environmentYaml(run, env.inputs.name)).values.awsLogin?.["fn::open::aws-login"];
+            if (login !== undefined) {
+                assert.deepEqual(login.oidc.subjectAttributes, ["currentEnvironment.name"]);
+                logins.push(`${env.inputs.project}/${env.inputs.name}`);
+            }
+        }
+        assert.deepEqual(logins, ["databases/ordersManagingCreds"]);
     });
 
     test("the invocation role may invoke and read this function only", () => {
@@ -360,10 +369,10 @@ describe("options", () => {
         const run = await runProgram({ ...baseConfig(zip), managingCredsEnvironmentName: "default/dbadmin" });
         assert.deepEqual(run.mocks.one(T.oidc).inputs.clientIdLists, ["acme", "aws:acme"]);
         const trust = JSON.parse(role(run.mocks, "-invoke").inputs.assumeRolePolicy);
-        assert.deepEqual(trust.Statement[0].Condition.StringEquals["api.pulumi.com/oidc:sub"], [
-            "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:dbadmin",
-            "pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:databases/orders",
-        ]);
+        assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
+            "api.pulumi.com/oidc:aud": ["acme", "aws:acme"],
+            "api.pulumi.com/oidc:sub": ["pulumi:environments:pulumi.organization.login:acme:currentEnvironment.name:dbadmin"],
+        });
         const yaml = await environmentYaml(run, "orders");
         assert.equal(yaml.values.dbRotator["fn::rotate::postgres"].inputs.database.connector.awsLambda.login, "${environments.default.dbadmin.awsLogin}");
     });
