@@ -4,7 +4,16 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiservice from "@pulumi/pulumiservice";
-import { caBundleFileName, checkCodeInputs, ExtraFile, jwksFileName, lambdaTaskRoot, packageCode } from "./code";
+import {
+    caBundleFileName,
+    checkCodeInputs,
+    ExtraFile,
+    jwksFileName,
+    lambdaTaskRoot,
+    packageCode,
+    rdsCaBundleFileName,
+    rdsCaBundlePem,
+} from "./code";
 import { connectorRotatorYaml, DatabaseInput, externalRotatorYaml, managingCredsYaml } from "./escYaml";
 import {
     escDefaultSubject,
@@ -47,11 +56,13 @@ export function environmentResourceOptions(provider: pulumi.ProviderResource, up
     return { provider, deleteBeforeReplace: true, ignoreChanges: updateYaml ? [] : ["yaml"] };
 }
 
-/** Files shipped next to `bootstrap`: the CA bundle and the adapter's JWKS, when configured. */
+/** Files shipped next to `bootstrap`: the CA bundle (yours or Amazon RDS's) and the adapter's JWKS. */
 function extraFilesFor(settings: Settings): ExtraFile[] {
     const files: ExtraFile[] = [];
     if (settings.caBundlePath !== undefined) {
         files.push({ name: caBundleFileName, sourcePath: settings.caBundlePath });
+    } else if (settings.rdsCaBundle) {
+        files.push({ name: rdsCaBundleFileName, content: rdsCaBundlePem() });
     }
     if (settings.adapter?.jwksPath !== undefined) {
         files.push({ name: jwksFileName, sourcePath: settings.adapter.jwksPath });
@@ -160,6 +171,8 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
     const variables: Record<string, pulumi.Input<string>> = { ESC_ROTATOR_TLS_MODE: settings.tlsMode };
     if (settings.caBundlePath !== undefined) {
         variables.ESC_ROTATOR_CA_BUNDLE = `${lambdaTaskRoot}/${caBundleFileName}`;
+    } else if (settings.rdsCaBundle) {
+        variables.ESC_ROTATOR_CA_BUNDLE = `${lambdaTaskRoot}/${rdsCaBundleFileName}`;
     }
     if (settings.adapter !== undefined) {
         if (settings.adapter.jwksPath !== undefined) {

