@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using EscRotators.Engines;
 using EscRotators.Tls;
@@ -23,11 +22,6 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
     private const string NativeHashSql = "ALTER USER @user@'%' IDENTIFIED BY PASSWORD @password";
 
-    // tls.mode prefer: the servers (host:port) that offered TLS to a login of this process. Later logins to them
-    // require TLS and connect directly: a driver that requires TLS never sends a password in the clear, so the guard
-    // has nothing to do, and a direct connection under the host name lets .NET resume the TLS session.
-    private readonly ConcurrentDictionary<string, bool> _offeredTls = new(StringComparer.Ordinal);
-
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
     public MySqlEngine(SystemTrustStore? systemTrust = null)
         : base(systemTrust)
@@ -44,9 +38,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
 
     // The check login uses no default database: the rotated user may lack rights on the managing user's database,
     // and the check is about the password, not about grants.
-    // Without required TLS the driver goes through a CleartextGuard, which keeps it from answering a request for the
-    // password in the clear; under prefer, only until the server has offered TLS (_offeredTls).
-    protected override async Task<DriverConnection> CreateConnectionAsync(
+    protected override async Task<DriverConnection> OpenConnectionAsync(
         DatabaseEndpoint endpoint,
         Credential login,
         bool database,
@@ -54,51 +46,16 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         CancellationToken cancellationToken)
     {
         var schema = database ? endpoint.Database : null;
-        if (endpoint.Tls.Mode is not (TlsMode.Disable or TlsMode.Prefer))
+        try
         {
-            return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, through: null));
+            return await MySqlConnectionFactory.Create(endpoint, login, schema, check).OpenAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        var server = $"{endpoint.Host}:{endpoint.Port}";
-        if (endpoint.Tls.Mode == TlsMode.Prefer && _offeredTls.ContainsKey(server))
+        catch (MySqlException offeredNoTls) when (endpoint.Tls.Mode == TlsMode.Prefer && MySqlErrorTranslator.IsNoTlsOffered(offeredNoTls))
         {
-            return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, through: null, requireTls: true))
-            {
-                Explain = (context, exception) => NoLongerOffersTls(server, context, exception),
-            };
+            // prefer, and the server offers no TLS: the driver refused before sending anything. Over plaintext it
+            // sends a remote server no password of any kind, only a hash-based login.
+            return await MySqlConnectionFactory.Create(endpoint, login, schema, check, plaintext: true).OpenAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        Action? startedTls = endpoint.Tls.Mode == TlsMode.Prefer ? () => _offeredTls[server] = true : null;
-        var guard = await CleartextGuard.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.ConnectTimeout, startedTls, cancellationToken).ConfigureAwait(false);
-        return new DriverConnection(MySqlConnectionFactory.Create(endpoint, login, schema, check, guard.Port), guard)
-        {
-            Explain = (context, exception) => guard.RefusedMethod is { } method
-                ? new RotationFailedException(
-                    RotationFailureKind.Authentication,
-                    $"{context.Address} asked {context.Who} for the password in cleartext ({method}) on an unencrypted connection; " +
-                    "the rotator refuses to send it: enable TLS on the server and use tls.mode verify-full (or require), " +
-                    "or give the account a hashing authentication plugin",
-                    exception)
-                : null,
-        };
-    }
-
-    // A server that offered TLS before and now does not (reconfigured, or something in the path strips the offer) is
-    // forgotten, and the attempt fails as one that sent nothing: the retry goes through the guard, as prefer allows.
-    private RotationFailedException? NoLongerOffersTls(string server, FailureContext context, Exception exception)
-    {
-        if (context.Step != DatabaseStep.Connecting || exception is not MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } refused
-            || !refused.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        _offeredTls.TryRemove(server, out _);
-        return new RotationFailedException(
-            RotationFailureKind.Unreachable,
-            $"{context.Address} did not offer TLS to {context.Who}, although it did to an earlier login of this process; " +
-            "the next attempt does not require it (tls.mode prefer)",
-            exception);
     }
 
     protected override async Task<MySqlServerProfile> ClaimAsync(

@@ -1,4 +1,7 @@
+using System.Security.Authentication;
+using System.Text;
 using EscRotators.Engines;
+using EscRotators.Logging;
 using EscRotators.Tls;
 using MySqlConnector;
 
@@ -8,6 +11,7 @@ namespace EscRotators.MySql;
 internal static class MySqlErrorTranslator
 {
     private const int NotValidPassword = 1819; // ER_NOT_VALID_PASSWORD (validate_password)
+    private const int MaxMethodLength = 64;
 
     /// <summary>An error the server sent in answer to a statement or login (it carries an SQLSTATE), not one the driver made up.</summary>
     public static bool IsServerAnswer(Exception exception) =>
@@ -28,18 +32,39 @@ internal static class MySqlErrorTranslator
             return FromServer((MySqlException)exception, context);
         }
 
+        if (exception is NotSupportedException && QuotedMethod(exception.Message) is { } unsupported)
+        {
+            return new RotationFailedException(
+                RotationFailureKind.Authentication,
+                $"{address} asked {who} to log in with the authentication method {unsupported}, which the rotator does not support; " +
+                "give the account mysql_native_password or caching_sha2_password",
+                exception);
+        }
+
         if (exception is not MySqlException)
         {
             return null;
         }
 
         var message = exception.Message;
-        if (message.Contains("caching_sha2_password", StringComparison.Ordinal))
+        if (PasswordMethodRefused(message) is { } method)
         {
             return new RotationFailedException(
                 RotationFailureKind.Authentication,
-                $"{who} could not log in to {address}: MySQL's caching_sha2_password needs a secure channel for a full login; " +
-                "enable TLS on the server and use tls.mode prefer or stricter (the rotator never fetches the RSA key over plaintext)",
+                $"{address} asked {who} for the password itself ({method}); the rotator sends a password only over TLS to a server " +
+                $"whose certificate it has verified, and sent nothing (tls.mode {endpoint.Tls.Mode.ToWireName()}): use tls.mode verify-full " +
+                "(or verify-ca) with the server's CA bundle (tls.caBundle or ESC_ROTATOR_CA_BUNDLE). MySQL 8 asks for the password itself " +
+                "whenever a caching_sha2_password account needs a full login, such as the first login after a password change",
+                exception);
+        }
+
+        if (endpoint.Tls.Mode is TlsMode.Prefer or TlsMode.Require && IsUnverifiedAfterLogin(exception))
+        {
+            return new RotationFailedException(
+                RotationFailureKind.Tls,
+                $"the TLS certificate of {address} could not be verified, and the server did not prove after the login that it knows " +
+                $"the password of {who} (MariaDB 11.4 and later do); with tls.mode {endpoint.Tls.Mode.ToWireName()} the rotator goes no further " +
+                "with such a server: use tls.mode verify-full (or verify-ca) with the server's CA bundle (tls.caBundle or ESC_ROTATOR_CA_BUNDLE)",
                 exception);
         }
 
@@ -64,6 +89,41 @@ internal static class MySqlErrorTranslator
         }
 
         return null;
+    }
+
+    /// <summary>True when the driver refused a TLS connection to prefer's fallback: the server offered no TLS, and nothing was sent.</summary>
+    public static bool IsNoTlsOffered(MySqlException exception) =>
+        exception is { ErrorCode: MySqlErrorCode.UnableToConnectToHost, InnerException: null }
+        && exception.Message.Equals("Server does not support SSL", StringComparison.Ordinal);
+
+    // MySqlConnector's refusals to send a password to a server it has not verified: a cleartext or full login over
+    // unverified TLS, and an RSA key fetched over plaintext.
+    private static string? PasswordMethodRefused(string message) =>
+        message.StartsWith("Authentication method '", StringComparison.Ordinal)
+        && (message.Contains("requires a secure connection with a verified server certificate", StringComparison.Ordinal)
+            || message.Contains("Either use a secure connection", StringComparison.Ordinal))
+            ? QuotedMethod(message)
+            : null;
+
+    // After a hash-based login, MySqlConnector's VerifyCA mode rejects a chain it could not verify unless the server
+    // proved its identity.
+    private static bool IsUnverifiedAfterLogin(Exception exception) =>
+        exception is MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost, InnerException: AuthenticationException rejected }
+        && rejected.Message.StartsWith("The remote certificate was rejected", StringComparison.Ordinal);
+
+    // The method name comes from the server: bounded and escaped before it reaches a message.
+    private static string? QuotedMethod(string message)
+    {
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        if (end < 0)
+        {
+            return null;
+        }
+
+        var name = message[(start + 1)..end];
+        var quoted = new StringBuilder("'");
+        return PrintableText.AppendEscaped(quoted, name.Length > MaxMethodLength ? name[..MaxMethodLength] : name).Append('\'').ToString();
     }
 
     private static RotationFailedException FromServer(MySqlException error, FailureContext context)

@@ -52,7 +52,7 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
     /// </summary>
     protected override string LoginPassword(string newPassword) => SaslPrep.Prepare(newPassword) ?? newPassword;
 
-    protected override Task<DriverConnection> CreateConnectionAsync(
+    protected override Task<DriverConnection> OpenConnectionAsync(
         DatabaseEndpoint endpoint,
         Credential login,
         bool database,
@@ -62,7 +62,7 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
         // The check login connects to the managing user's database too: PostgreSQL needs one, and CONNECT is
         // granted to PUBLIC by default.
         var dataSource = PostgresDataSourceFactory.CreateDataSource(endpoint, login, check);
-        return Task.FromResult(new DriverConnection(dataSource.CreateConnection(), dataSource));
+        return new DriverConnection(dataSource.CreateConnection(), dataSource).OpenAsync(cancellationToken);
     }
 
     protected override async Task<bool> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken)

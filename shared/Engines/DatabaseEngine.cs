@@ -41,8 +41,11 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     /// </summary>
     protected virtual string LoginPassword(string newPassword) => newPassword;
 
-    /// <summary>An unopened connection; <paramref name="database"/> false for the check login, which needs none.</summary>
-    protected abstract Task<DriverConnection> CreateConnectionAsync(
+    /// <summary>
+    /// An open connection (<see cref="DriverConnection.OpenAsync"/>); <paramref name="database"/> false for the check
+    /// login, which needs none.
+    /// </summary>
+    protected abstract Task<DriverConnection> OpenConnectionAsync(
         DatabaseEndpoint endpoint,
         Credential login,
         bool database,
@@ -84,8 +87,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         DriverConnection? connection = null;
         try
         {
-            connection = await CreateConnectionAsync(endpoint, endpoint.ManagingUser, database: true, context.Check, cancellationToken).ConfigureAwait(false);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connection = await OpenConnectionAsync(endpoint, endpoint.ManagingUser, database: true, context.Check, cancellationToken).ConfigureAwait(false);
             context = context with { Step = DatabaseStep.Claiming };
             var claim = await ClaimAsync(connection, context, username, cancellationToken).ConfigureAwait(false);
             var session = new Session(this, connection, claim, context with { Step = DatabaseStep.PreparingPassword });
@@ -94,7 +96,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         }
         catch (Exception ex)
         {
-            throw Failure(ex, context, connection);
+            throw Failure(ex, context);
         }
         finally
         {
@@ -115,8 +117,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         try
         {
             var exact = new Credential(login.Username, LoginPassword(login.Password));
-            connection = await CreateConnectionAsync(endpoint, exact, database: false, context.Check, cancellationToken).ConfigureAwait(false);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connection = await OpenConnectionAsync(endpoint, exact, database: false, context.Check, cancellationToken).ConfigureAwait(false);
             context = context with { Step = DatabaseStep.Verifying };
             await connection.RunAsync(
                 static async (db, token) =>
@@ -129,7 +130,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         }
         catch (Exception ex)
         {
-            throw Failure(ex, context, connection);
+            throw Failure(ex, context);
         }
         finally
         {
@@ -147,12 +148,11 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         };
 
     /// <summary>Every failure in one order; after the password statement went out, anything but the server's answer leaves the outcome unknown.</summary>
-    private RotationFailedException Failure(Exception exception, FailureContext context, DriverConnection? connection)
+    private RotationFailedException Failure(Exception exception, FailureContext context)
     {
         var failure = exception switch
         {
             RotationFailedException known => known,
-            _ when connection?.Explain?.Invoke(context, exception) is { } explained => explained,
             OperationCanceledException => ConnectionFailures.TimedOut(context, exception),
             _ => ConnectionFailures.FromCertificateCheck(context.Check, context.Endpoint, exception)
                 ?? Translate(exception, context)
@@ -199,7 +199,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
             }
             catch (Exception ex)
             {
-                throw _engine.Failure(ex, context, _connection);
+                throw _engine.Failure(ex, context);
             }
         }
 

@@ -34,12 +34,6 @@ public sealed class DriverConnection : IAsyncDisposable
     public bool IsUsable => !_failed && _disposed == 0;
 
     /// <summary>
-    /// Explains a failure from what only this connection knows (e.g. a relay that refused an authentication method);
-    /// consulted before any other translation. Null when it has nothing to add.
-    /// </summary>
-    public Func<FailureContext, Exception, RotationFailedException?>? Explain { get; init; }
-
-    /// <summary>
     /// Runs one driver call with <paramref name="cancellationToken"/>; when the token fires first the call is
     /// abandoned (remembered, so that disposal does not wait for it), and any failure marks the connection unusable.
     /// </summary>
@@ -63,14 +57,26 @@ public sealed class DriverConnection : IAsyncDisposable
         }
     }
 
-    public Task OpenAsync(CancellationToken cancellationToken) =>
-        RunAsync(
-            static async (connection, token) =>
-            {
-                await connection.OpenAsync(token).ConfigureAwait(false);
-                return true;
-            },
-            cancellationToken);
+    /// <summary>Opens the connection and returns it; when opening fails, closes it (without waiting) and rethrows.</summary>
+    public async Task<DriverConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(
+                static async (connection, token) =>
+                {
+                    await connection.OpenAsync(token).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            return this;
+        }
+        catch
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>Closes the connection without ever throwing, and without waiting for a server that has gone silent.</summary>
     public async ValueTask DisposeAsync()

@@ -1,6 +1,5 @@
 using System.Text;
 using EscRotators.Composition;
-using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.Logging;
@@ -19,7 +18,7 @@ namespace EscRotators.IntegrationTests;
 public sealed class ConcurrencyTests
 {
     private static RotationDispatcher SharedDispatcher(StringWriter log) => RotatorComposition.CreateDispatcher(
-        new RotatorOptions(),
+        TestRotatorDefaults.Options,
         SystemTrustStore.FromEnvironment(),
         new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Info)));
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EscRotators.Configuration;
 using EscRotators.IntegrationTests.Infrastructure;
 
 namespace EscRotators.IntegrationTests;
@@ -51,7 +52,10 @@ public sealed class TlsTests
         await using var db = await OpenWithTlsAsync(engine);
         var (user, manager) = await RotationScenario.OneUserAsync(db);
 
-        var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain(), EventJson.Tls("verify-full")), "localhost"));
+        // No process-wide CA bundle either (the suite's default trusts the test CA).
+        var result = await InProcessRotator.RunAsync(
+            WithHost(EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain(), EventJson.Tls("verify-full")), "localhost"),
+            options: new RotatorOptions());
 
         Expect.BadRequest(result);
         Assert.That(result.Message, Does.Contain("not trusted"));
@@ -90,12 +94,38 @@ public sealed class TlsTests
         await using var db = await OpenWithTlsAsync(engine);
         var (user, manager) = await RotationScenario.OneUserAsync(db);
         var newPassword = Secrets.Plain();
-        var tls = EventJson.Tls(mode, mode.StartsWith("verify", StringComparison.Ordinal) ? TlsMaterial.Ca : null);
+        // MySQL's prefer and require log in only to a server whose chain verifies (docs/protocol.md).
+        var needsCa = mode.StartsWith("verify", StringComparison.Ordinal) || (engine == DbEngine.MariaDb && mode is "prefer" or "require");
+        var tls = EventJson.Tls(mode, needsCa ? TlsMaterial.Ca : null);
 
         var result = await InProcessRotator.RunAsync(WithHost(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, tls), "127.0.0.1"));
 
         Expect.Ok(result);
         Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True);
+    }
+
+    [TestCase("prefer")]
+    [TestCase("require")]
+    [Category("MySql")]
+    public async Task MariaDb_under_prefer_or_require_with_an_unverifiable_certificate_is_a_400_asking_for_the_CA_bundle(string mode)
+    {
+        await using var db = await OpenWithTlsAsync(DbEngine.MariaDb);
+        var (user, manager) = await RotationScenario.OneUserAsync(db);
+        var newPassword = Secrets.Plain();
+
+        var untrusted = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls(mode, TlsMaterial.WrongCa)));
+        var noBundle = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword, EventJson.Tls(mode)), options: new RotatorOptions());
+
+        Expect.BadRequest(untrusted);
+        Expect.BadRequest(noBundle);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(untrusted.Message, Does.Contain("could not be verified").And.Contain("verify-full").And.Contain("CA bundle"), untrusted.Describe());
+            Assert.That(noBundle.Message, Does.Contain("could not be verified"), noBundle.Describe());
+            Assert.That(await db.CanLogInAsync(user.Name, user.Password), Is.True, "nothing changed");
+        }
+
+        Expect.NoSecrets(untrusted, manager.Password, user.Password, newPassword);
     }
 
     [TestCase(DbEngine.Postgres, Category = "Postgres")]

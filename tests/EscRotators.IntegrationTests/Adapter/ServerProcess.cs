@@ -55,6 +55,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
+        TestRotatorDefaults.AddTo(start.Environment);
+
         start.ArgumentList.Add("--listen");
         start.ArgumentList.Add($"127.0.0.1:{port}");
         foreach (var argument in arguments)

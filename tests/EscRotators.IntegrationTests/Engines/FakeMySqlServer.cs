@@ -25,9 +25,6 @@ public sealed class FakeMySqlServer : IAsyncDisposable
 
     public enum Behaviour
     {
-        /// <summary>After the client's handshake response, switch to <c>mysql_clear_password</c>.</summary>
-        CleartextSwitch,
-
         /// <summary>A greeting naming an authentication plugin that does not exist.</summary>
         UnknownPlugin,
 
@@ -54,16 +51,6 @@ public sealed class FakeMySqlServer : IAsyncDisposable
                 break;
             case Behaviour.UnknownPlugin:
                 await stream.WriteAsync(MySqlPackets.Greeting(ServerVersion, "no_such_auth_plugin"), cancellationToken);
-                await _received.RecordOneReadAsync(stream, cancellationToken);
-                break;
-            default:
-                await stream.WriteAsync(MySqlPackets.Greeting(ServerVersion, "mysql_native_password"), cancellationToken);
-                await _received.RecordOneReadAsync(stream, cancellationToken);
-
-                // AuthSwitchRequest: 0xFE, plugin name, plugin data; sequence 2.
-                var payload = new List<byte> { 0xFE };
-                payload.AddRange("mysql_clear_password\0"u8.ToArray());
-                await stream.WriteAsync(MySqlPackets.Packet(payload, sequence: 2), cancellationToken);
                 await _received.RecordOneReadAsync(stream, cancellationToken);
                 break;
         }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using EscRotators.Configuration;
 using EscRotators.IntegrationTests.Infrastructure;
 
 namespace EscRotators.IntegrationTests.Faults;
@@ -27,7 +26,7 @@ public sealed class DatabaseFaultTests
 
         // The port is bound but not listening: a real ECONNREFUSED. One attempt without retries first, which also
         // warms the driver's connect path so that JIT cannot outlast the 150 ms below.
-        var (refused, _) = await DeadlineRotator.RunAsync(evt, TimeSpan.FromSeconds(30), new RotatorOptions { RetryDelays = [] });
+        var (refused, _) = await DeadlineRotator.RunAsync(evt, TimeSpan.FromSeconds(30), TestRotatorDefaults.Options with { RetryDelays = [] });
         Expect.BadRequest(refused);
         Assert.That(refused.Message, Does.Contain("refused"), "the port refuses before the listener starts");
 
@@ -60,7 +59,7 @@ public sealed class DatabaseFaultTests
         await using var proxy = FaultProxy.ForwardAll(db.Host, db.Port); // never started: every connect is refused
         var newPassword = Secrets.Hostile();
         var evt = EventJson.FormA(db.Type, ProxyHost, proxy.Port, db.Database, manager, user.Name, user.Password, newPassword);
-        var options = new RotatorOptions();
+        var options = TestRotatorDefaults.Options;
 
         var (result, elapsed) = await DeadlineRotator.RunAsync(evt, TimeSpan.FromSeconds(30), options);
         Report("refused for good", engine, result, elapsed);
@@ -235,7 +234,7 @@ public sealed class DatabaseFaultTests
         var (result, elapsed) = await DeadlineRotator.RunAsync(
             evt,
             TimeSpan.FromSeconds(30),
-            new RotatorOptions { MaximumConnectTimeout = TimeSpan.FromSeconds(1) });
+            TestRotatorDefaults.Options with { MaximumConnectTimeout = TimeSpan.FromSeconds(1) });
         Report("stall, 1 s connect timeout, 30 s deadline", engine, result, elapsed);
 
         Expect.BadRequest(result);

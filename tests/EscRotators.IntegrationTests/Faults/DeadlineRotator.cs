@@ -30,7 +30,7 @@ internal static class DeadlineRotator
         var payload = EventJson.ToUtf8(evt);
         using var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         var logger = new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Debug));
-        var dispatcher = RotatorComposition.CreateDispatcher(options ?? new RotatorOptions(), SystemTrustStore.FromEnvironment(), logger);
+        var dispatcher = RotatorComposition.CreateDispatcher(options ?? TestRotatorDefaults.Options, SystemTrustStore.FromEnvironment(), logger);
         var budget = new InvocationBudget(DateTimeOffset.UtcNow + timeout, TimeProvider.System);
         using var cancellation = budget.CancelWhenReplyIsDue();
         var clock = Stopwatch.StartNew();

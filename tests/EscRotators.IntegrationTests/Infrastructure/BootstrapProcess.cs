@@ -53,6 +53,8 @@ public static class BootstrapProcess
                 start.Environment[name] = value;
             }
 
+            TestRotatorDefaults.AddTo(start.Environment);
+
             using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
             process.StandardInput.Close();
             var stdout = process.StandardOutput.ReadToEndAsync();

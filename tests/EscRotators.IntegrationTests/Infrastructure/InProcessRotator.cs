@@ -25,7 +25,7 @@ public static class InProcessRotator
     {
         using var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         var logger = new RotatorLogger(new LogSink(log, format, LogLevel.Info));
-        var dispatcher = RotatorComposition.CreateDispatcher(options ?? new RotatorOptions(), SystemTrustStore.FromEnvironment(), logger);
+        var dispatcher = RotatorComposition.CreateDispatcher(options ?? TestRotatorDefaults.Options, SystemTrustStore.FromEnvironment(), logger);
         var budget = InvocationBudget.StartingNow(DefaultTimeout, TimeProvider.System);
         using var replyDue = budget.CancelWhenReplyIsDue();
         var reply = await dispatcher.RotateAsync(payload, "test-" + Guid.NewGuid().ToString("N")[..12], budget, replyDue.Token)

@@ -11,10 +11,17 @@ internal static class PublishedLambda
     public static async Task<LambdaProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         var bootstrap = await PublishedExecutable.Bootstrap.GetPathAsync().ConfigureAwait(false);
+        var variables = new Dictionary<string, string?>();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[name] = value;
+        }
+
+        TestRotatorDefaults.AddTo(variables);
         return LambdaProcess.Start(new LambdaProcessOptions
         {
             BootstrapPath = bootstrap,
-            Environment = environment ?? new Dictionary<string, string>(),
+            Environment = variables.ToDictionary(pair => pair.Key, pair => pair.Value ?? ""),
             InvocationTimeout = timeout ?? LambdaProcessOptions.DefaultInvocationTimeout,
         });
     }

@@ -1,0 +1,302 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using EscRotators.IntegrationTests.Infrastructure;
+
+namespace EscRotators.IntegrationTests.Engines;
+
+/// <summary>
+/// A MySQL server that wants the client's password: it offers TLS with a throwaway self-signed certificate, then asks
+/// for the password itself in one of the ways the protocol allows, serves its own RSA key to a client that asks, and
+/// keeps every password it can recover (in the clear, or decrypted with its key). With <c>attackSecondLogin</c> it
+/// lets the first login in with a hash-based login and plays the rotation's statements, so that the attack meets the
+/// verification login instead.
+/// </summary>
+public sealed class RogueMySqlServer : IAsyncDisposable
+{
+    public const string RemoteLookingHost = "mitm-tests.localhost";
+
+    private static readonly byte[] Scramble = "abcdefghijklmnopqrst"u8.ToArray();
+
+    private readonly Attack _attack;
+    private readonly bool _offerTls;
+    private readonly bool _attackSecondLogin;
+    private readonly RSA _key = RSA.Create(2048);
+    private readonly X509Certificate2 _certificate;
+    private readonly LoopbackListener _listener;
+    private readonly List<string> _recovered = [];
+    private readonly Lock _gate = new();
+    private int _connections;
+
+    private RogueMySqlServer(Attack attack, bool offerTls, bool attackSecondLogin)
+    {
+        _attack = attack;
+        _offerTls = offerTls;
+        _attackSecondLogin = attackSecondLogin;
+        _certificate = SelfSigned();
+        _listener = LoopbackListener.Start(ServeAsync);
+    }
+
+    public enum Attack
+    {
+        /// <summary>caching_sha2_password, then "perform full authentication" (0x01 0x04).</summary>
+        CachingSha2FullAuthentication,
+
+        /// <summary>An authentication switch to sha256_password.</summary>
+        Sha256Switch,
+
+        /// <summary>An authentication switch to mysql_clear_password.</summary>
+        ClearPasswordSwitch,
+
+        /// <summary>An authentication switch to the PAM dialog plugin.</summary>
+        DialogSwitch,
+    }
+
+    public int Port => _listener.Port;
+
+    /// <summary>The certificate it presents, for a test that trusts it on purpose.</summary>
+    public string CertificatePem => _certificate.ExportCertificatePem();
+
+    public IReadOnlyList<string> Recovered
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _recovered];
+            }
+        }
+    }
+
+    /// <summary>Logins: connections on which the client answered the greeting.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    public static RogueMySqlServer Start(Attack attack, bool offerTls = true, bool attackSecondLogin = false) =>
+        new(attack, offerTls, attackSecondLogin);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _listener.DisposeAsync();
+        _certificate.Dispose();
+        _key.Dispose();
+    }
+
+    private async Task ServeAsync(NetworkStream network, CancellationToken cancellationToken)
+    {
+        // A client that hangs up after the greeting, or only says goodbye (COM_QUIT: prefer finding no TLS offer), is not
+        // a login; a handshake response or an SSLRequest is at least 32 bytes.
+        var attacking = !_attackSecondLogin || Volatile.Read(ref _connections) > 0;
+        var plugin = attacking && _attack == Attack.CachingSha2FullAuthentication ? "caching_sha2_password" : "mysql_native_password";
+        Stream stream = network;
+        await WriteAsync(stream, Greeting(plugin), 0, cancellationToken);
+        var (sequence, response) = await ReadAsync(stream, cancellationToken);
+        if (response.Length < 32)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _connections);
+        if (response.Length == 32 && _offerTls)
+        {
+            // An SSLRequest: TLS with a certificate nobody could verify, then the real handshake response.
+            var tls = new SslStream(network, leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, cancellationToken);
+            stream = tls;
+            (sequence, _) = await ReadAsync(stream, cancellationToken);
+        }
+
+        if (!attacking)
+        {
+            await WriteAsync(stream, Ok(), ++sequence, cancellationToken);
+            await PlayStatementsAsync(stream, cancellationToken);
+            return;
+        }
+
+        switch (_attack)
+        {
+            case Attack.CachingSha2FullAuthentication:
+                await WriteAsync(stream, [0x01, 0x04], ++sequence, cancellationToken);
+                await ReceivePasswordAsync(stream, sequence, cancellationToken);
+                break;
+            case Attack.Sha256Switch:
+                await WriteAsync(stream, Switch("sha256_password", [.. Scramble, 0]), ++sequence, cancellationToken);
+                await ReceivePasswordAsync(stream, sequence, cancellationToken);
+                break;
+            case Attack.ClearPasswordSwitch:
+                await WriteAsync(stream, Switch("mysql_clear_password", []), ++sequence, cancellationToken);
+                await ReceivePasswordAsync(stream, sequence, cancellationToken);
+                break;
+            case Attack.DialogSwitch:
+                await WriteAsync(stream, Switch("dialog", [0x04, .. "Password: "u8.ToArray()]), ++sequence, cancellationToken);
+                await ReceivePasswordAsync(stream, sequence, cancellationToken);
+                break;
+        }
+    }
+
+    // Whatever comes next: a password in the clear, a request for the RSA key (answered), or a password encrypted to it.
+    private async Task ReceivePasswordAsync(Stream stream, byte sequence, CancellationToken cancellationToken)
+    {
+        for (var turn = 0; turn < 3; turn++)
+        {
+            var (received, payload) = await ReadAsync(stream, cancellationToken);
+            sequence = received;
+            if (payload is [0x01] or [0x02])
+            {
+                var pem = Encoding.ASCII.GetBytes(_key.ExportSubjectPublicKeyInfoPem());
+                await WriteAsync(stream, [0x01, .. pem], ++sequence, cancellationToken);
+                continue;
+            }
+
+            Keep(payload.Length == _key.KeySize / 8 ? Decrypt(payload) : Encoding.UTF8.GetString(payload));
+            await WriteAsync(stream, Ok(), ++sequence, cancellationToken);
+            return;
+        }
+    }
+
+    private string? Decrypt(byte[] encrypted)
+    {
+        try
+        {
+            var mixed = _key.Decrypt(encrypted, RSAEncryptionPadding.OaepSHA1);
+            for (var i = 0; i < mixed.Length; i++)
+            {
+                mixed[i] ^= Scramble[i % Scramble.Length];
+            }
+
+            return Encoding.UTF8.GetString(mixed);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private void Keep(string? password)
+    {
+        if (password is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _recovered.Add(password.TrimEnd('\0'));
+        }
+    }
+
+    // The rotation's statements on an accepted login: the claim, the password statement, the release.
+    private static async Task PlayStatementsAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (sequence, command) = await ReadAsync(stream, cancellationToken);
+            if (command is [] or [0x01, ..])
+            {
+                return;
+            }
+
+            var text = Encoding.UTF8.GetString(command, 1, command.Length - 1);
+            if (text.Contains("GET_LOCK", StringComparison.Ordinal))
+            {
+                await WriteResultAsync(stream, sequence, 2, cancellationToken);
+            }
+            else if (text.Contains("RELEASE_LOCK", StringComparison.Ordinal))
+            {
+                await WriteResultAsync(stream, sequence, 1, cancellationToken);
+            }
+            else
+            {
+                await WriteAsync(stream, Ok(), ++sequence, cancellationToken);
+            }
+        }
+    }
+
+    // One row of 1s: the column count, the column definitions, EOF, the row, EOF.
+    private static async Task WriteResultAsync(Stream stream, byte sequence, int columns, CancellationToken cancellationToken)
+    {
+        await WriteAsync(stream, [(byte)columns], ++sequence, cancellationToken);
+        for (var i = 0; i < columns; i++)
+        {
+            byte[] definition = [3, .. "def"u8.ToArray(), 0, 0, 0, 1, (byte)('a' + i), 0, 0x0c, 0x3f, 0, 21, 0, 0, 0, 0x08, 0x81, 0, 0, 0, 0];
+            await WriteAsync(stream, definition, ++sequence, cancellationToken);
+        }
+
+        await WriteAsync(stream, [0xFE, 0, 0, 0x02, 0], ++sequence, cancellationToken);
+        var row = new List<byte>();
+        for (var i = 0; i < columns; i++)
+        {
+            row.AddRange([1, (byte)'1']);
+        }
+
+        await WriteAsync(stream, [.. row], ++sequence, cancellationToken);
+        await WriteAsync(stream, [0xFE, 0, 0, 0x02, 0], ++sequence, cancellationToken);
+    }
+
+    private byte[] Greeting(string plugin)
+    {
+        var payload = new List<byte> { 10 };
+        payload.AddRange("10.11.99-MariaDB-rogue\0"u8.ToArray());
+        payload.AddRange([1, 0, 0, 0]);
+        payload.AddRange(Scramble[..8]);
+        payload.Add(0);
+        payload.AddRange([0x0D, (byte)(_offerTls ? 0xAA : 0xA2)]); // PROTOCOL_41, SECURE_CONNECTION, ... (+ SSL)
+        payload.Add(0x21);
+        payload.AddRange([2, 0]);
+        payload.AddRange([0x08, 0x00]); // PLUGIN_AUTH
+        payload.Add(21);
+        payload.AddRange(new byte[10]);
+        payload.AddRange(Scramble[8..]);
+        payload.Add(0);
+        payload.AddRange(Encoding.ASCII.GetBytes(plugin + "\0"));
+        return [.. payload];
+    }
+
+    private static byte[] Switch(string plugin, byte[] data) => [0xFE, .. Encoding.ASCII.GetBytes(plugin + "\0"), .. data];
+
+    private static byte[] Ok() => [0x00, 0, 0, 0x02, 0, 0, 0];
+
+    private static Task WriteAsync(Stream stream, byte[] payload, int sequence, CancellationToken cancellationToken) =>
+        stream.WriteAsync(MySqlPackets.Packet([.. payload], (byte)sequence), cancellationToken).AsTask();
+
+    private static async Task<(byte Sequence, byte[] Payload)> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(5));
+        var header = new byte[4];
+        if (!await ReadExactlyOrEndAsync(stream, header, limit.Token))
+        {
+            return (0, []);
+        }
+
+        var payload = new byte[header[0] | (header[1] << 8) | (header[2] << 16)];
+        return await ReadExactlyOrEndAsync(stream, payload, limit.Token) ? (header[3], payload) : ((byte)0, []);
+    }
+
+    private static async Task<bool> ReadExactlyOrEndAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await stream.ReadExactlyAsync(buffer, cancellationToken);
+            return true;
+        }
+        catch (EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={RemoteLookingHost}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(RemoteLookingHost);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+
+        // SslStream on Linux needs the key in an exportable, re-imported form.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+}
