@@ -49,27 +49,27 @@ public sealed class SecretsManagerClient
     }
 
     public Task<DescribeSecretResponse> DescribeSecretAsync(string secretId, CancellationToken cancellationToken) =>
-        CallAsync("DescribeSecret", new DescribeSecretRequest(secretId), SecretsManagerJsonContext.Default.DescribeSecretRequest,
-            SecretsManagerJsonContext.Default.DescribeSecretResponse, [], cancellationToken);
+        CallAsync("DescribeSecret", new DescribeSecretRequest(secretId), SecretsManagerJsonContext.Wire.DescribeSecretRequest,
+            SecretsManagerJsonContext.Wire.DescribeSecretResponse, [], cancellationToken);
 
     public Task<GetSecretValueResponse> GetSecretValueAsync(GetSecretValueRequest request, CancellationToken cancellationToken) =>
-        CallAsync("GetSecretValue", request, SecretsManagerJsonContext.Default.GetSecretValueRequest,
-            SecretsManagerJsonContext.Default.GetSecretValueResponse, [], cancellationToken);
+        CallAsync("GetSecretValue", request, SecretsManagerJsonContext.Wire.GetSecretValueRequest,
+            SecretsManagerJsonContext.Wire.GetSecretValueResponse, [], cancellationToken);
 
     public Task<PutSecretValueResponse> PutSecretValueAsync(PutSecretValueRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return CallAsync("PutSecretValue", request, SecretsManagerJsonContext.Default.PutSecretValueRequest,
-            SecretsManagerJsonContext.Default.PutSecretValueResponse, [request.SecretString, request.RotationToken], cancellationToken);
+        return CallAsync("PutSecretValue", request, SecretsManagerJsonContext.Wire.PutSecretValueRequest,
+            SecretsManagerJsonContext.Wire.PutSecretValueResponse, [request.SecretString, request.RotationToken], cancellationToken);
     }
 
     public Task<UpdateSecretVersionStageResponse> UpdateSecretVersionStageAsync(UpdateSecretVersionStageRequest request, CancellationToken cancellationToken) =>
-        CallAsync("UpdateSecretVersionStage", request, SecretsManagerJsonContext.Default.UpdateSecretVersionStageRequest,
-            SecretsManagerJsonContext.Default.UpdateSecretVersionStageResponse, [], cancellationToken);
+        CallAsync("UpdateSecretVersionStage", request, SecretsManagerJsonContext.Wire.UpdateSecretVersionStageRequest,
+            SecretsManagerJsonContext.Wire.UpdateSecretVersionStageResponse, [], cancellationToken);
 
     public Task<GetRandomPasswordResponse> GetRandomPasswordAsync(GetRandomPasswordRequest request, CancellationToken cancellationToken) =>
-        CallAsync("GetRandomPassword", request, SecretsManagerJsonContext.Default.GetRandomPasswordRequest,
-            SecretsManagerJsonContext.Default.GetRandomPasswordResponse, [], cancellationToken);
+        CallAsync("GetRandomPassword", request, SecretsManagerJsonContext.Wire.GetRandomPasswordRequest,
+            SecretsManagerJsonContext.Wire.GetRandomPasswordResponse, [], cancellationToken);
 
     private async Task<TResponse> CallAsync<TRequest, TResponse>(
         string operation, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType,
@@ -215,7 +215,7 @@ public sealed class SecretsManagerClient
         ServiceErrorBody? error = null;
         try
         {
-            error = content.Length == 0 ? null : JsonSerializer.Deserialize(content, SecretsManagerJsonContext.Default.ServiceErrorBody);
+            error = content.Length == 0 ? null : JsonSerializer.Deserialize(content, SecretsManagerJsonContext.Wire.ServiceErrorBody);
         }
         catch (JsonException)
         {

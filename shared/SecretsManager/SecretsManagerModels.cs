@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace EscRotators.SecretsManager;
 
 // The requests and responses of the five operations, named and shaped as in the Secrets Manager API reference
-// (JSON 1.1: PascalCase members, timestamps as epoch seconds). Records holding a secret value or a password print
+// (JSON 1.1: PascalCase members, timestamps as epoch seconds), members in the model's order as the official client
+// sends them. Records holding a secret value or a password print
 // without it, so that logging one by mistake leaks nothing.
 
 public sealed record DescribeSecretRequest(string SecretId);
@@ -114,9 +115,10 @@ public sealed record PutSecretValueResponse
 /// <summary>Moves <see cref="VersionStage"/> to <see cref="MoveToVersionId"/> and/or removes it from <see cref="RemoveFromVersionId"/>.</summary>
 public sealed record UpdateSecretVersionStageRequest(string SecretId, string VersionStage)
 {
-    public string? MoveToVersionId { get; init; }
-
+    // Members in the order of the service model, which is how the official client writes them.
     public string? RemoveFromVersionId { get; init; }
+
+    public string? MoveToVersionId { get; init; }
 }
 
 public sealed record UpdateSecretVersionStageResponse
