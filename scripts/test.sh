@@ -416,5 +416,7 @@ if [[ -f $DEPLOY_TESTS ]]; then
     run_deploy_tests
 fi
 
+add_run sm-contract "secrets manager contract (node)"; bash "$SCRIPT_DIR/test-secrets-manager-contract.sh" --counts "$RESULTS_ROOT/sm-contract/counts" </dev/null 2>&1 | sed 's/^/  /' >&2; RUN_RCS[${#RUN_RCS[@]} - 1]=${PIPESTATUS[0]} # the fake Secrets Manager against the official AWS client
+
 esc_log "all test runs finished in $(esc_elapsed "$T_ALL")s"
 finish
