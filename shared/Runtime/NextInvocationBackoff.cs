@@ -6,7 +6,7 @@ namespace EscRotators.Runtime;
 /// </summary>
 internal sealed record NextInvocationBackoff(TimeSpan InitialDelay, TimeSpan MaxDelay, int MaxAttempts)
 {
-    /// <summary>100 ms doubling to at most 1 s, ten attempts: about 7.5 s before the process gives up.</summary>
+    /// <summary>100 ms doubling to at most 1 s, ten attempts: 6.5 s of pauses before the process gives up.</summary>
     public static NextInvocationBackoff Default { get; } =
         new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), MaxAttempts: 10);
 

@@ -19,8 +19,13 @@ public sealed class NextInvocationBackoffTests
     }
 
     [Test]
-    public void Default_backoff_gives_up_after_a_bounded_number_of_attempts()
+    public void Default_backoff_gives_up_at_the_tenth_failure_after_6_5_s_of_pauses()
     {
-        Assert.That(NextInvocationBackoff.Default.MaxAttempts, Is.InRange(2, 20));
+        // The loop pauses after each failure but the last (LambdaBootstrap.GetNextInvocationAsync).
+        var backoff = NextInvocationBackoff.Default;
+        var pauses = Enumerable.Range(1, backoff.MaxAttempts - 1).Sum(failures => backoff.DelayAfter(failures).TotalMilliseconds);
+
+        Assert.That(backoff.MaxAttempts, Is.EqualTo(10));
+        Assert.That(pauses, Is.EqualTo(6500));
     }
 }
