@@ -73,7 +73,7 @@ public sealed class ExternalRotationAdapter
         return new ExternalRotationAdapter(options, validator, dispatcher, logger, time);
     }
 
-    // A bad proxy setting is a configuration error, reported at start-up with the others.
+    // A JWKS URL that is not https is a configuration error, reported at start-up with the others.
     private static JwksHttpSource HttpSource(AdapterOptions options, SystemTrustStore? systemTrust)
     {
         try
