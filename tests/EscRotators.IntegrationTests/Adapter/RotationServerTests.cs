@@ -106,6 +106,26 @@ public sealed class RotationServerTests
         }
     }
 
+    [TestCase(AdapterTransport.Server)]
+    [TestCase(AdapterTransport.FunctionUrl)]
+    public async Task With_the_default_issuers_a_token_of_either_spelling_is_accepted_and_one_of_the_v2_issuer_is_not(AdapterTransport transport)
+    {
+        await using var adapter = await AdapterEndpoint.StartAsync(transport, AdapterEndpoint.Environment(_jwks.Url, _tls), _tls);
+        var body = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
+
+        async Task<int> StatusFor(string issuer) =>
+            (await adapter.SendAsync("POST", "Bearer " + _issuer.Token(AdapterEndpoint.Audience, body, DateTimeOffset.UtcNow, issuer), "application/json", body)).Status;
+
+        using (Assert.EnterMultipleScope())
+        {
+            // 400: the token was accepted and the (deliberately incomplete) request failed validation.
+            Assert.That(await StatusFor("https://api.pulumi.com"), Is.EqualTo(400), adapter.Log);
+            Assert.That(await StatusFor("https://api.pulumi.com/oidc"), Is.EqualTo(400), adapter.Log);
+            Assert.That(await StatusFor(RefusedRequests.V2Issuer), Is.EqualTo(401), adapter.Log);
+            Assert.That(adapter.Log, Does.Contain("https://api.pulumi.com/oidc/v2").And.Contain("is not accepted"));
+        }
+    }
+
     [Test]
     public async Task SIGTERM_stops_it_cleanly()
     {
