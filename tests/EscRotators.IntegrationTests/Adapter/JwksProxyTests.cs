@@ -1,5 +1,4 @@
 using System.Text;
-using EscRotators.Tests.Adapter;
 
 namespace EscRotators.IntegrationTests.Adapter;
 
@@ -17,27 +16,15 @@ public sealed class JwksProxyTests
     private static readonly byte[] InvalidRotation = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
 
     private readonly AdapterTransport _transport;
-    private LoopbackCertificate _tls = null!;
-    private TestTokenIssuer _issuer = null!;
-    private JwksEndpoint _jwks = null!;
+    private FakePulumiCloud _cloud = null!;
 
     public JwksProxyTests(AdapterTransport transport) => _transport = transport;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _tls = LoopbackCertificate.Create();
-        _issuer = new TestTokenIssuer();
-        _jwks = await JwksEndpoint.StartAsync(_tls, _issuer.Jwks());
-    }
+    public async Task StartAsync() => _cloud = await FakePulumiCloud.StartAsync();
 
     [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _jwks.DisposeAsync();
-        _issuer.Dispose();
-        _tls.Dispose();
-    }
+    public async Task StopAsync() => await _cloud.DisposeAsync();
 
     [Test]
     public async Task Goes_through_the_proxy_named_by_HTTPS_PROXY_with_its_credentials_and_never_logs_them()
@@ -46,7 +33,7 @@ public sealed class JwksProxyTests
 
         var (reply, log) = await PostThroughAsync(("HTTPS_PROXY", $"http://esc%20user:s3cr%40t@127.0.0.1:{proxy.Port}"));
 
-        var connects = proxy.Heads.Where(h => h.StartsWith($"CONNECT 127.0.0.1:{_jwks.Url.Port} HTTP/1.1\r\n", StringComparison.Ordinal)).ToList();
+        var connects = proxy.Heads.Where(h => h.StartsWith($"CONNECT 127.0.0.1:{_cloud.Jwks.Url.Port} HTTP/1.1\r\n", StringComparison.Ordinal)).ToList();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(reply.Status, Is.EqualTo(400), $"{reply}\nlog:\n{log}");
@@ -100,14 +87,14 @@ public sealed class JwksProxyTests
 
     private async Task<(AdapterReply Reply, string Log)> PostThroughAsync(params (string Name, string Value)[] variables)
     {
-        var environment = AdapterEndpoint.Environment(_jwks.Url, _tls);
+        var environment = AdapterEndpoint.Environment(_cloud.Jwks.Url, _cloud.Tls);
         foreach (var (name, value) in variables)
         {
             environment[name] = value;
         }
 
-        await using var adapter = await AdapterEndpoint.StartAsync(_transport, environment, _tls);
-        var reply = await adapter.PostSignedAsync(_issuer, InvalidRotation);
+        await using var adapter = await AdapterEndpoint.StartAsync(_transport, environment, _cloud.Tls);
+        var reply = await adapter.PostSignedAsync(_cloud.Issuer, InvalidRotation);
         return (reply, adapter.Log);
     }
 }
