@@ -20,6 +20,13 @@ public sealed record AdapterOptions
     /// <summary>How far a token's times may be off from ours (Form C: at most 60 s).</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Longest accepted <c>exp - iat</c>. Pulumi's tokens for external rotators live about an hour (its documented
+    /// example: 4000 s); twice that leaves room for a change on Pulumi's side while bounding how long a captured
+    /// token, and its <c>jti</c> in another process's replay cache, matters.
+    /// </summary>
+    public TimeSpan MaxTokenLifetime { get; init; } = TimeSpan.FromHours(2);
+
     public int MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
 
     /// <summary>A JWKS file (absolute); when set, <see cref="JwksUrl"/> is not used.</summary>

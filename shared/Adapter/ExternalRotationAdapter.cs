@@ -73,7 +73,7 @@ public sealed class ExternalRotationAdapter
         return new ExternalRotationAdapter(options, validator, dispatcher, logger, time);
     }
 
-    // A bad proxy setting is a configuration error, reported at start-up with the others.
+    // A JWKS URL that is not https is a configuration error, reported at start-up with the others.
     private static JwksHttpSource HttpSource(AdapterOptions options, SystemTrustStore? systemTrust)
     {
         try
@@ -102,7 +102,7 @@ public sealed class ExternalRotationAdapter
         var log = _logger.ForRequest(requestId);
         if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
         {
-            return Refused(log, 405, "method not allowed: the rotation request is a POST", $"method {Bounded(request.Method)}");
+            return Refused(log, 405, "method not allowed: the rotation request is a POST", $"method {PrintableText.Quote(request.Method, 16)}");
         }
 
         if (request.Body.Length > _options.MaxBodyBytes)
@@ -202,7 +202,4 @@ public sealed class ExternalRotationAdapter
 
     private static byte[] Error(string message) =>
         JsonSerializer.SerializeToUtf8Bytes(new AdapterError { Error = message }, Output.AdapterError);
-
-    private static string Bounded(string text) =>
-        new(text.Take(16).Select(c => char.IsAsciiLetter(c) ? c : '?').ToArray());
 }

@@ -48,6 +48,26 @@ public static class PrintableText
         return builder;
     }
 
+    /// <summary>
+    /// Text from a peer or a caller, for a message: in double quotes, cut to <paramref name="maxLength"/> characters
+    /// (an ellipsis marks the cut, never inside a surrogate pair) and escaped as <see cref="AppendEscaped"/> does;
+    /// <c>(none)</c> for null.
+    /// </summary>
+    public static string Quote(string? text, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        if (text is null)
+        {
+            return "(none)";
+        }
+
+        var cut = text.Length > maxLength;
+        var length = cut && maxLength > 0 && char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : Math.Min(text.Length, maxLength);
+        var builder = new StringBuilder(length + 8).Append('"');
+        AppendEscaped(builder, text[..length]);
+        return builder.Append(cut ? "…\"" : "\"").ToString();
+    }
+
     /// <summary>True when <see cref="AppendEscaped"/> would change <paramref name="text"/>.</summary>
     public static bool NeedsEscaping(string text)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EscRotators.Http;
 
 namespace EscRotators.Runtime;
 
@@ -130,7 +129,7 @@ public sealed class RuntimeApiClient : IDisposable
     {
         using var timeout = new CancellationTokenSource(PostTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        HttpResponse response;
+        RuntimeApiResponse response;
         try
         {
             response = await _connection.SendAsync("POST", path, body, headers, linked.Token).ConfigureAwait(false);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using EscRotators.Http;
 
 namespace EscRotators.Runtime;
 
@@ -13,9 +12,6 @@ namespace EscRotators.Runtime;
 /// </summary>
 internal sealed class RuntimeApiConnection : IDisposable
 {
-    /// <summary>Lambda's largest payload is 6 MB (20 MB streamed); a body beyond this is not the Runtime API's.</summary>
-    internal const int MaxBodyBytes = 32 * 1024 * 1024;
-
     // Headers and a small body go out in one write; bigger bodies follow in a second one.
     private const int CoalesceBodyBytes = 16 * 1024;
 
@@ -24,7 +20,7 @@ internal sealed class RuntimeApiConnection : IDisposable
     private readonly string _hostHeader;
     private readonly string _userAgent;
     private NetworkStream? _stream;
-    private HttpResponseReader? _reader;
+    private RuntimeApiResponseReader? _reader;
     private int _busy;
     private bool _disposed;
 
@@ -46,7 +42,7 @@ internal sealed class RuntimeApiConnection : IDisposable
     /// had closed it) is sent once more on a fresh one, as HTTP clients do for idle connections.
     /// </summary>
     /// <exception cref="IOException">The API could not be reached, or the connection broke; worth retrying.</exception>
-    public async Task<HttpResponse> SendAsync(
+    public async Task<RuntimeApiResponse> SendAsync(
         string method,
         string path,
         ReadOnlyMemory<byte> body,
@@ -124,7 +120,7 @@ internal sealed class RuntimeApiConnection : IDisposable
         return Encoding.ASCII.GetBytes(head.ToString());
     }
 
-    private async Task<HttpResponse> SendOnceAsync(byte[] head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<RuntimeApiResponse> SendOnceAsync(byte[] head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         if (_stream is null)
         {
@@ -175,7 +171,7 @@ internal sealed class RuntimeApiConnection : IDisposable
         }
 
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new HttpResponseReader(_stream, "The Runtime API", MaxBodyBytes);
+        _reader = new RuntimeApiResponseReader(_stream);
         ConnectionsOpened++;
     }
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using EscRotators.Http;
 
 namespace EscRotators.Runtime;
 
@@ -21,7 +20,7 @@ public sealed class RuntimeApiException : Exception
 
     public HttpStatusCode StatusCode { get; }
 
-    internal static RuntimeApiException FromResponse(string endpoint, HttpResponse response)
+    internal static RuntimeApiException FromResponse(string endpoint, RuntimeApiResponse response)
     {
         var body = Encoding.UTF8.GetString(response.Body);
         if (body.Length > MaxBodyCharsInMessage)

@@ -3,34 +3,30 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Text;
-using EscRotators.Http;
+using EscRotators.Logging;
 using EscRotators.Tls;
 
 namespace EscRotators.Adapter.Jwks;
 
 /// <summary>
-/// A JWKS fetched with one HTTPS GET, within a timeout, directly or through an <see cref="HttpsProxy"/>. The
-/// certificate is checked as <c>verify-full</c> against the given CAs, or the platform store (loaded by us:
-/// <c>bootstrap</c> keeps the TLS layer's own default store empty). A socket, TLS and the HTTP/1.1 reader the Lambda
-/// Runtime API client uses, instead of HttpClient, which would add about a megabyte to the executable for one request.
+/// A JWKS fetched with one HTTPS GET over the BCL's <see cref="HttpClient"/>, within a timeout and the caller's
+/// cancellation. The certificate is checked as <c>verify-full</c> against the given CAs, or the platform store
+/// (loaded by us: <c>bootstrap</c> keeps the TLS layer's own default store empty). No redirects. The proxy is
+/// <see cref="HttpClient.DefaultProxy"/>: on Linux <c>https_proxy</c>/<c>HTTPS_PROXY</c>, else
+/// <c>all_proxy</c>/<c>ALL_PROXY</c>, with <c>no_proxy</c>/<c>NO_PROXY</c> exempting hosts (lower case first).
 /// </summary>
 public sealed class JwksHttpSource : IJwksSource
 {
     // A key set is a few kilobytes; anything near this is not one.
-    private const int MaxDocumentBytes = 1024 * 1024;
+    public const int MaxDocumentBytes = 1024 * 1024;
 
     private readonly Uri _url;
     private readonly TimeSpan _timeout;
     private readonly TlsSettings _trust;
     private readonly SystemTrustStore? _systemTrust;
-    private readonly HttpsProxy? _proxy;
-    private readonly string _host;
-    private readonly byte[] _request;
 
-    /// <param name="environment">Where the proxy settings are read (<see cref="HttpsProxy"/>); null for the process environment.</param>
-    /// <exception cref="ArgumentException">The URL is not https, or the proxy setting is not an http:// URL.</exception>
-    public JwksHttpSource(Uri url, TimeSpan timeout, TlsSettings trust, SystemTrustStore? systemTrust, Func<string, string?>? environment = null)
+    /// <exception cref="ArgumentException">The URL is not an absolute https:// URL.</exception>
+    public JwksHttpSource(Uri url, TimeSpan timeout, TlsSettings trust, SystemTrustStore? systemTrust)
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(trust);
@@ -43,68 +39,114 @@ public sealed class JwksHttpSource : IJwksSource
         _timeout = timeout;
         _trust = trust;
         _systemTrust = systemTrust;
-        _proxy = HttpsProxy.For(url, environment ?? Environment.GetEnvironmentVariable);
-        _host = ConnectHost.Of(url);
-        var hostHeader = url.IsDefaultPort ? url.IdnHost : string.Create(CultureInfo.InvariantCulture, $"{url.IdnHost}:{url.Port}");
-        _request = Encoding.ASCII.GetBytes(
-            $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {hostHeader}\r\nAccept: application/json\r\nUser-Agent: esc-rotator\r\nConnection: close\r\n\r\n");
+        Description = Describe(url);
     }
 
-    public string Description => _proxy is null ? _url.ToString() : $"{_url} (through the proxy {_proxy.Host}:{_proxy.Port})";
+    /// <summary>The URL, and the proxy's host and port when one is used; never the proxy's credentials.</summary>
+    public string Description { get; }
 
     public async Task<byte[]> ReadAsync(CancellationToken cancellationToken)
     {
-        // One check per connection: it remembers why it refused a certificate.
-        var check = new ServerCertificateCheck(_trust, _host, _systemTrust);
+        // A handler per fetch (at most one a minute): its certificate check remembers why it refused a certificate.
+        var check = new ServerCertificateCheck(_trust, _url.HostNameType == UriHostNameType.IPv6 ? _url.DnsSafeHost : _url.IdnHost, _systemTrust);
+        using var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            UseProxy = true,
+            ConnectTimeout = _timeout,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = check.Validate,
+                CertificateChainPolicy = check.ChainPolicy,
+            },
+        };
+        using var client = new HttpClient(handler, disposeHandler: false)
+        {
+            // The linked source below is the one clock; HttpClient's own would report a second, different timeout.
+            Timeout = Timeout.InfiniteTimeSpan,
+            MaxResponseContentBufferSize = MaxDocumentBytes,
+        };
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(_timeout);
-        var step = _proxy is null ? "connecting" : "connecting to the proxy";
         try
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(_proxy?.Host ?? _host, _proxy?.Port ?? _url.Port, limit.Token).ConfigureAwait(false);
-            await using var network = new NetworkStream(socket, ownsSocket: false);
-            if (_proxy is not null)
-            {
-                step = "opening the tunnel";
-                await _proxy.TunnelAsync(network, _url, limit.Token).ConfigureAwait(false);
-            }
+            using var request = new HttpRequestMessage(HttpMethod.Get, _url);
+            request.Headers.Accept.ParseAdd("application/json");
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, limit.Token).ConfigureAwait(false);
 
-            step = "in the TLS handshake";
-            await using var tls = new SslStream(network, leaveInnerStreamOpen: true);
-            await tls.AuthenticateAsClientAsync(
-                new SslClientAuthenticationOptions
-                {
-                    TargetHost = _host,
-                    RemoteCertificateValidationCallback = check.Validate,
-                    CertificateChainPolicy = check.ChainPolicy,
-                },
-                limit.Token).ConfigureAwait(false);
-
-            step = "reading the response";
-            await tls.WriteAsync(_request, limit.Token).ConfigureAwait(false);
-            var response = await new HttpResponseReader(tls, _host, MaxDocumentBytes).ReadAsync(limit.Token).ConfigureAwait(false);
+            // The status code only: the reason phrase and the body are the peer's text.
             return response.StatusCode == HttpStatusCode.OK
-                ? response.Body
-                : throw new SigningKeysUnavailableException($"GET {Description} answered {(int)response.StatusCode}");
+                ? await response.Content.ReadAsByteArrayAsync(limit.Token).ConfigureAwait(false)
+                : throw Unavailable(string.Create(CultureInfo.InvariantCulture, $"answered {(int)response.StatusCode}"));
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SigningKeysUnavailableException(
-                string.Create(CultureInfo.InvariantCulture, $"GET {Description} timed out after {_timeout.TotalSeconds:0.#} s ({step})"), ex);
+            throw Unavailable(string.Create(CultureInfo.InvariantCulture, $"timed out after {_timeout.TotalSeconds:0.#} s"), ex);
         }
-        catch (AuthenticationException ex)
+        catch (HttpRequestException ex)
         {
-            throw new SigningKeysUnavailableException($"GET {Description} failed in the TLS handshake: {check.FailureReason ?? ex.Message}", ex);
+            throw Unavailable("failed: " + Explain(ex, check), ex);
         }
-        catch (SocketException ex)
+    }
+
+    /// <summary>
+    /// Why a request failed, from the error kind, the status and the inner exception's type. Never the exception's
+    /// message: the BCL writes the proxy's URL, credentials included, into it, and a peer's text may follow.
+    /// </summary>
+    private static string Explain(HttpRequestException ex, ServerCertificateCheck check)
+    {
+        if (FindInner<AuthenticationException>(ex) is not null)
         {
-            throw new SigningKeysUnavailableException($"GET {Description} failed {step}: {ex.SocketErrorCode}", ex);
+            return "in the TLS handshake: " + (check.FailureReason ?? "the handshake failed");
         }
-        catch (IOException ex)
+
+        var socket = FindInner<SocketException>(ex);
+        var status = ex.StatusCode is { } code ? string.Create(CultureInfo.InvariantCulture, $" ({(int)code})") : "";
+        return ex.HttpRequestError switch
         {
-            // The messages name the peer and what broke; they carry nothing secret.
-            throw new SigningKeysUnavailableException($"GET {Description} failed {step}: {ex.Message}", ex);
+            HttpRequestError.ProxyTunnelError => "the proxy refused the tunnel" + status,
+            HttpRequestError.NameResolutionError => "the host name did not resolve",
+            HttpRequestError.ConnectionError when socket is not null => "connecting: " + socket.SocketErrorCode,
+            HttpRequestError.ConnectionError => "the connection could not be made or broke",
+            HttpRequestError.SecureConnectionError => "in the TLS handshake",
+            HttpRequestError.ResponseEnded => "the server closed the connection before the response ended",
+            HttpRequestError.InvalidResponse => "the response is not valid HTTP",
+            HttpRequestError.ConfigurationLimitExceeded => $"the response is larger than {MaxDocumentBytes} bytes",
+            HttpRequestError.UserAuthenticationError => "the proxy asked for credentials" + status,
+            _ => string.Create(CultureInfo.InvariantCulture, $"{ex.HttpRequestError}{status}"),
+        };
+    }
+
+    private static T? FindInner<T>(Exception ex)
+        where T : Exception
+    {
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is T found)
+            {
+                return found;
+            }
         }
+
+        return null;
+    }
+
+    private SigningKeysUnavailableException Unavailable(string what, Exception? inner = null) =>
+        inner is null ? new($"GET {Description} {what}") : new($"GET {Description} {what}", inner);
+
+    // The proxy's URL carries its credentials; only its host and port are named.
+    private static string Describe(Uri url)
+    {
+        var proxy = HttpClient.DefaultProxy;
+        if (proxy.IsBypassed(url) || proxy.GetProxy(url) is not { } through)
+        {
+            return url.ToString();
+        }
+
+        var text = new System.Text.StringBuilder().Append(url).Append(" (through the proxy ");
+        PrintableText.AppendEscaped(text, through.IdnHost);
+        return text.Append(CultureInfo.InvariantCulture, $":{through.Port})").ToString();
     }
 }

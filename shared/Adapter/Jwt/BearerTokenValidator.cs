@@ -1,15 +1,18 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EscRotators.Adapter.Jwks;
+using EscRotators.Logging;
 
 namespace EscRotators.Adapter.Jwt;
 
 /// <summary>
 /// Form C's token checks, all of them required: <c>Authorization: Bearer</c>; compact JWS with <c>alg</c> exactly
 /// RS256 (so never <c>none</c> or an HMAC keyed with the public key); <c>kid</c> in the trusted JWKS; the
-/// signature; <c>iss</c>; <c>aud</c>; <c>exp</c>/<c>nbf</c>/<c>iat</c> within the clock skew; <c>body_hash</c> of the
+/// signature; <c>iss</c>; <c>aud</c>; <c>exp</c> and <c>iat</c> present, whole seconds, at most
+/// <see cref="AdapterOptions.MaxTokenLifetime"/> apart; <c>exp</c>/<c>nbf</c>/<c>iat</c> within the clock skew; <c>body_hash</c> of the
 /// raw body; the subject allow-list; <c>jti</c> not seen before. BCL only (RSA, SHA-256, Base64Url,
 /// System.Text.Json source generation): no reflection, and the <c>bootstrap</c> binary stays small.
 /// </summary>
@@ -19,6 +22,9 @@ public sealed class BearerTokenValidator
     private const int MaxTokenLength = 16 * 1024;
     private const int MaxEchoLength = 40;
     private const string BodyHashPrefix = "sha256-";
+
+    // 9999-12-31T23:59:59Z, the last second a DateTimeOffset holds.
+    private const double MaxNumericDate = 253_402_300_799;
 
     private readonly AdapterOptions _options;
     private readonly SigningKeyStore _keys;
@@ -138,13 +144,29 @@ public sealed class BearerTokenValidator
             return "the token audience does not name ESC_ROTATOR_AUDIENCE";
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-        var skew = _options.ClockSkew.TotalSeconds;
         if (claims.ExpiresAt is not { } exp)
         {
             return "the token has no exp";
         }
 
+        if (claims.IssuedAt is not { } iat)
+        {
+            return "the token has no iat";
+        }
+
+        // Checked before any arithmetic on them: 1e300 is valid JSON and a valid double, but no point in time.
+        if ((NumericDateProblem("exp", exp) ?? NumericDateProblem("iat", iat) ?? NumericDateProblem("nbf", claims.NotBefore)) is { } range)
+        {
+            return range;
+        }
+
+        if (exp - iat > _options.MaxTokenLifetime.TotalSeconds)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"the token lives longer than {_options.MaxTokenLifetime.TotalMinutes:0} minutes (exp - iat)");
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        var skew = _options.ClockSkew.TotalSeconds;
         if (now > exp + skew)
         {
             return "the token has expired";
@@ -155,7 +177,7 @@ public sealed class BearerTokenValidator
             return "the token is not valid yet (nbf)";
         }
 
-        if (claims.IssuedAt is { } iat && iat > now + skew)
+        if (iat > now + skew)
         {
             return "the token was issued in the future (iat)";
         }
@@ -175,10 +197,17 @@ public sealed class BearerTokenValidator
             return "the token has no jti";
         }
 
-        // Remembered as long as the token could be accepted at all.
-        forgetAfter = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Ceiling((exp + skew) * 1000));
+        // Remembered as long as the token could be accepted at all: at most the lifetime cap plus the skew from now.
+        forgetAfter = DateTimeOffset.FromUnixTimeSeconds((long)exp).Add(_options.ClockSkew);
         return null;
     }
+
+    // RFC 7519 allows fractions; Pulumi sends whole seconds, and whole seconds within DateTimeOffset's range are
+    // what the checks and the replay cache can represent.
+    private static string? NumericDateProblem(string claim, double? value) =>
+        value is { } seconds && !(Math.Floor(seconds) == seconds && seconds is >= 0 and <= MaxNumericDate)
+            ? $"the token {claim} is not a whole number of seconds between 1970 and 9999"
+            : null;
 
     private bool AudienceMatches(JsonElement audience) => audience.ValueKind switch
     {
@@ -242,14 +271,5 @@ public sealed class BearerTokenValidator
     }
 
     // Header and claim values are attacker-chosen: bounded and printable before they reach a log line.
-    private static string Printable(string? value)
-    {
-        if (value is null)
-        {
-            return "(none)";
-        }
-
-        var shown = value.Length > MaxEchoLength ? value[..MaxEchoLength] + "…" : value;
-        return "\"" + new string(shown.Select(c => char.IsControl(c) ? '?' : c).ToArray()) + "\"";
-    }
+    private static string Printable(string? value) => PrintableText.Quote(value, MaxEchoLength);
 }

@@ -7,8 +7,10 @@ using EscRotators.IntegrationTests.Infrastructure;
 namespace EscRotators.IntegrationTests.Adapter;
 
 /// <summary>
-/// An HTTP proxy on 127.0.0.1 that serves CONNECT tunnels to loopback ports only and records each request's head;
-/// or refuses every tunnel with 407 when <see cref="Refuse"/> is set.
+/// An HTTP proxy on 127.0.0.1 that serves CONNECT tunnels to loopback ports only and records each request's head.
+/// With <see cref="RequireCredentials"/> it first answers 407 with a Basic challenge, as proxies do, until a request
+/// carries <c>Proxy-Authorization</c>. With <see cref="Refuse"/> it refuses the tunnel with 407, echoing the
+/// <c>Proxy-Authorization</c> it got in its reason phrase and body, as a careless or hostile proxy may.
 /// </summary>
 internal sealed class ConnectProxy : IAsyncDisposable
 {
@@ -23,6 +25,8 @@ internal sealed class ConnectProxy : IAsyncDisposable
     public int Port => _listener.Port;
 
     public bool Refuse { get; init; }
+
+    public bool RequireCredentials { get; init; }
 
     /// <summary>The request heads received (request line and headers), in order.</summary>
     public IReadOnlyList<string> Heads
@@ -48,9 +52,19 @@ internal sealed class ConnectProxy : IAsyncDisposable
 
         var target = head.Split(' ')[1];
         var colon = target.LastIndexOf(':');
+        var authorization = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Proxy-Authorization:", StringComparison.OrdinalIgnoreCase));
+        if (RequireCredentials && authorization is null)
+        {
+            await client.WriteAsync(
+                "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), stopping);
+            return;
+        }
+
         if (Refuse || !head.StartsWith("CONNECT ", StringComparison.Ordinal) || target[..colon] is not ("127.0.0.1" or "localhost"))
         {
-            await client.WriteAsync("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 6\r\n\r\nno way"u8.ToArray(), stopping);
+            var echo = authorization ?? "no way";
+            await client.WriteAsync(Encoding.Latin1.GetBytes(
+                $"HTTP/1.1 407 Denied {echo}\r\nContent-Length: {echo.Length}\r\nConnection: close\r\n\r\n{echo}"), stopping);
             return;
         }
 

@@ -29,6 +29,9 @@ internal sealed class JwksEndpoint : IAsyncDisposable
 
     public string Document { get; set; }
 
+    /// <summary>The status answered; a 3xx one points <c>Location</c> at another path of this endpoint.</summary>
+    public int Status { get; set; } = 200;
+
     public int Requests => Volatile.Read(ref _requests);
 
     public Uri Url { get; }
@@ -82,7 +85,9 @@ internal sealed class JwksEndpoint : IAsyncDisposable
 
                 Interlocked.Increment(ref _requests);
                 var body = Encoding.UTF8.GetBytes(Document);
-                var head = $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+                var status = Status;
+                var location = status is >= 300 and <= 399 ? $"Location: {new Uri(Url, "/elsewhere")}\r\n" : "";
+                var head = $"HTTP/1.1 {status} Status\r\n{location}Content-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
                 await tls.WriteAsync(Encoding.ASCII.GetBytes(head), _stopping.Token);
                 await tls.WriteAsync(body, _stopping.Token);
                 await tls.FlushAsync(_stopping.Token);

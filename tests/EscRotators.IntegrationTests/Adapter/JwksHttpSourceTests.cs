@@ -1,15 +1,18 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using EscRotators.Adapter.Jwks;
+using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests.Adapter;
 
 /// <summary>
-/// The JWKS download over real HTTPS on loopback: directly, through an HTTPS_PROXY tunnel, and refused for an
-/// untrusted certificate or a proxy that will not tunnel.
+/// The JWKS download over real HTTPS on loopback, in process: read when the certificate is trusted; refused for an
+/// untrusted certificate, a redirect, an oversized document and a silent server. The proxy settings come from the
+/// process environment, so <see cref="JwksProxyTests"/> checks them through the executables.
 /// </summary>
 [TestFixture]
+[NonParallelizable]
 public sealed class JwksHttpSourceTests
 {
     private const string Document = """{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"}]}""";
@@ -33,66 +36,28 @@ public sealed class JwksHttpSourceTests
         _tls.Dispose();
     }
 
+    [TearDown]
+    public void Reset()
+    {
+        _jwks.Status = 200;
+        _jwks.Document = Document;
+    }
+
     [Test]
     public async Task Reads_the_key_set_from_an_https_url_whose_certificate_is_trusted()
     {
-        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null, NoVariables);
+        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null);
 
         var document = await source.ReadAsync(CancellationToken.None);
 
         Assert.That(Encoding.UTF8.GetString(document), Is.EqualTo(Document));
-    }
-
-    [Test]
-    public async Task Goes_through_the_proxy_named_by_HTTPS_PROXY_with_its_credentials()
-    {
-        await using var proxy = new ConnectProxy();
-        var environment = Variables(("HTTPS_PROXY", $"http://esc%20user:s3cr%40t@127.0.0.1:{proxy.Port}"));
-        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null, environment);
-
-        var document = await source.ReadAsync(CancellationToken.None);
-
-        Assert.That(Encoding.UTF8.GetString(document), Is.EqualTo(Document));
-        Assert.That(proxy.Heads, Has.Count.EqualTo(1));
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(proxy.Heads[0], Does.StartWith($"CONNECT 127.0.0.1:{_jwks.Url.Port} HTTP/1.1\r\n"));
-            Assert.That(proxy.Heads[0], Does.Contain("Proxy-Authorization: Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("esc user:s3cr@t"))));
-            Assert.That(source.Description, Does.Not.Contain("s3cr"), "the description names the proxy, never its credentials");
-        }
-    }
-
-    [Test]
-    public async Task NO_PROXY_sends_a_listed_host_directly()
-    {
-        await using var proxy = new ConnectProxy();
-        var environment = Variables(("https_proxy", $"127.0.0.1:{proxy.Port}"), ("no_proxy", "example.com, 127.0.0.1"));
-        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null, environment);
-
-        var document = await source.ReadAsync(CancellationToken.None);
-
-        Assert.That(Encoding.UTF8.GetString(document), Is.EqualTo(Document));
-        Assert.That(proxy.Heads, Is.Empty);
-    }
-
-    [Test]
-    public async Task A_proxy_that_refuses_the_tunnel_is_named_in_the_failure()
-    {
-        await using var proxy = new ConnectProxy { Refuse = true };
-        var environment = Variables(("HTTPS_PROXY", $"http://user:hunter2@127.0.0.1:{proxy.Port}"));
-        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null, environment);
-
-        var failure = Assert.ThrowsAsync<SigningKeysUnavailableException>(() => source.ReadAsync(CancellationToken.None));
-
-        Assert.That(failure!.Message, Does.Contain($"the proxy 127.0.0.1:{proxy.Port} refused a tunnel").And.Contain("407"));
-        Assert.That(failure.Message, Does.Not.Contain("hunter2"));
     }
 
     [Test]
     public void A_certificate_from_another_authority_is_refused_and_says_so()
     {
         using var other = LoopbackCertificate.Create();
-        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(other), systemTrust: null, NoVariables);
+        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(other), systemTrust: null);
 
         var failure = Assert.ThrowsAsync<SigningKeysUnavailableException>(() => source.ReadAsync(CancellationToken.None));
 
@@ -100,19 +65,63 @@ public sealed class JwksHttpSourceTests
     }
 
     [Test]
-    public void A_proxy_setting_that_is_not_an_http_url_is_refused_without_echoing_it()
+    public void A_redirect_is_not_followed_and_its_status_is_named()
     {
-        var environment = Variables(("HTTPS_PROXY", "socks5://user:hunter2@127.0.0.1:1080"));
+        _jwks.Status = 302;
+        var before = _jwks.Requests;
+        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null);
 
-        var refused = Assert.Throws<ArgumentException>(() => _ = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null, environment));
+        var failure = Assert.ThrowsAsync<SigningKeysUnavailableException>(() => source.ReadAsync(CancellationToken.None));
 
-        Assert.That(refused!.Message, Does.Contain("HTTPS_PROXY").And.Not.Contain("hunter2"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(failure!.Message, Does.EndWith("answered 302"));
+            Assert.That(_jwks.Requests - before, Is.EqualTo(1), "one request: the Location was not followed");
+        }
     }
 
-    private static string? NoVariables(string name) => null;
+    [Test]
+    public void A_document_larger_than_the_limit_is_refused()
+    {
+        _jwks.Document = "{\"keys\":[],\"padding\":\"" + new string('x', JwksHttpSource.MaxDocumentBytes) + "\"}";
+        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null);
 
-    private static Func<string, string?> Variables(params (string Name, string Value)[] variables) =>
-        name => variables.FirstOrDefault(v => v.Name == name).Value;
+        var failure = Assert.ThrowsAsync<SigningKeysUnavailableException>(() => source.ReadAsync(CancellationToken.None));
+
+        Assert.That(failure!.Message, Does.Contain($"larger than {JwksHttpSource.MaxDocumentBytes} bytes"));
+    }
+
+    [Test]
+    public async Task A_server_that_never_answers_times_out_within_the_configured_time()
+    {
+        await using var silent = LoopbackListener.Start(async (_, stopping) => await Task.Delay(System.Threading.Timeout.Infinite, stopping));
+        var source = new JwksHttpSource(new Uri($"https://127.0.0.1:{silent.Port}/jwks"), TimeSpan.FromSeconds(1), Trusting(_tls), systemTrust: null);
+        var started = TimeProvider.System.GetTimestamp();
+
+        var failure = Assert.ThrowsAsync<SigningKeysUnavailableException>(() => source.ReadAsync(CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(failure!.Message, Does.Contain("timed out after 1 s"));
+            Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(5)));
+        }
+    }
+
+    [Test]
+    public void The_callers_cancellation_stops_the_download_and_is_not_reported_as_a_timeout()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var source = new JwksHttpSource(_jwks.Url, Timeout, Trusting(_tls), systemTrust: null);
+
+        Assert.CatchAsync<OperationCanceledException>(() => source.ReadAsync(cancelled.Token));
+    }
+
+    [Test]
+    public void A_url_that_is_not_https_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => _ = new JwksHttpSource(new Uri("http://127.0.0.1/jwks"), Timeout, Trusting(_tls), systemTrust: null));
+    }
 
     private static TlsSettings Trusting(LoopbackCertificate tls) =>
         new(TlsMode.VerifyFull, [X509CertificateLoader.LoadCertificate(tls.Certificate.RawData)]);

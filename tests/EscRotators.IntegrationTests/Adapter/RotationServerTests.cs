@@ -10,30 +10,18 @@ namespace EscRotators.IntegrationTests.Adapter;
 [Category("Adapter")]
 public sealed class RotationServerTests
 {
-    private LoopbackCertificate _tls = null!;
-    private TestTokenIssuer _issuer = null!;
-    private JwksEndpoint _jwks = null!;
+    private FakePulumiCloud _cloud = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _tls = LoopbackCertificate.Create();
-        _issuer = new TestTokenIssuer();
-        _jwks = await JwksEndpoint.StartAsync(_tls, _issuer.Jwks());
-    }
+    public async Task StartAsync() => _cloud = await FakePulumiCloud.StartAsync();
 
     [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _jwks.DisposeAsync();
-        _issuer.Dispose();
-        _tls.Dispose();
-    }
+    public async Task StopAsync() => await _cloud.DisposeAsync();
 
     [Test]
     public async Task Without_a_certificate_it_refuses_to_start_unless_told_insecure_http()
     {
-        await using var server = await ServerProcess.StartAsync(AdapterEndpoint.Environment(_jwks.Url, _tls), [], waitUntilListening: false);
+        await using var server = await ServerProcess.StartAsync(AdapterEndpoint.Environment(_cloud.Jwks.Url, _cloud.Tls), [], waitUntilListening: false);
 
         Assert.That(await server.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.True, "it exits");
         using (Assert.EnterMultipleScope())
@@ -46,9 +34,9 @@ public sealed class RotationServerTests
     [Test]
     public async Task Without_an_audience_it_refuses_to_start()
     {
-        var environment = AdapterEndpoint.Environment(_jwks.Url, _tls);
+        var environment = AdapterEndpoint.Environment(_cloud.Jwks.Url, _cloud.Tls);
         environment.Remove("ESC_ROTATOR_AUDIENCE");
-        await using var server = await ServerProcess.StartAsync(environment, ["--tls-cert", _tls.CertificatePath, "--tls-key", _tls.KeyPath], waitUntilListening: false);
+        await using var server = await ServerProcess.StartAsync(environment, ["--tls-cert", _cloud.Tls.CertificatePath, "--tls-key", _cloud.Tls.KeyPath], waitUntilListening: false);
 
         Assert.That(await server.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.True, "it exits");
         Assert.That(server.ExitCode, Is.EqualTo(2));
@@ -58,9 +46,9 @@ public sealed class RotationServerTests
     [Test]
     public async Task Health_answers_over_HTTPS_and_every_request_gets_one_JSON_access_line_without_the_token()
     {
-        await using var adapter = await AdapterEndpoint.StartAsync(AdapterTransport.Server, AdapterEndpoint.Environment(_jwks.Url, _tls), _tls);
+        await using var adapter = await AdapterEndpoint.StartAsync(AdapterTransport.Server, AdapterEndpoint.Environment(_cloud.Jwks.Url, _cloud.Tls), _cloud.Tls);
         var body = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
-        var token = _issuer.Token(AdapterEndpoint.Audience, body, DateTimeOffset.UtcNow);
+        var token = _cloud.Issuer.Token(AdapterEndpoint.Audience, body, DateTimeOffset.UtcNow);
 
         var health = await adapter.SendAsync("GET", null, null, []);
         var post = await adapter.SendAsync("POST", "Bearer " + token, "application/json", body);
@@ -83,7 +71,7 @@ public sealed class RotationServerTests
             Assert.That(adapter.Log, Does.Not.Contain(part), "the token reached the log");
         }
 
-        using var client = new HttpClient(_tls.TrustingHandler());
+        using var client = new HttpClient(_cloud.Tls.TrustingHandler());
         var healthz = await client.GetAsync(new Uri(adapter.Server.Url, "/healthz"));
         Assert.That((int)healthz.StatusCode, Is.EqualTo(200));
         Assert.That(await healthz.Content.ReadAsStringAsync(), Is.EqualTo("""{"status":"ok"}"""));
@@ -93,11 +81,11 @@ public sealed class RotationServerTests
     [TestCase(AdapterTransport.FunctionUrl)]
     public async Task Unreachable_signing_keys_are_503_with_a_clear_log_line_never_an_accepted_token(AdapterTransport transport)
     {
-        var environment = AdapterEndpoint.Environment(new Uri($"https://127.0.0.1:{UnusedPort.Find()}/jwks"), _tls);
-        await using var adapter = await AdapterEndpoint.StartAsync(transport, environment, _tls);
+        var environment = AdapterEndpoint.Environment(new Uri($"https://127.0.0.1:{UnusedPort.Find()}/jwks"), _cloud.Tls);
+        await using var adapter = await AdapterEndpoint.StartAsync(transport, environment, _cloud.Tls);
         var body = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
 
-        var reply = await adapter.PostSignedAsync(_issuer, body);
+        var reply = await adapter.PostSignedAsync(_cloud.Issuer, body);
 
         using (Assert.EnterMultipleScope())
         {
@@ -106,10 +94,30 @@ public sealed class RotationServerTests
         }
     }
 
+    [TestCase(AdapterTransport.Server)]
+    [TestCase(AdapterTransport.FunctionUrl)]
+    public async Task With_the_default_issuers_a_token_of_either_spelling_is_accepted_and_one_of_the_v2_issuer_is_not(AdapterTransport transport)
+    {
+        await using var adapter = await AdapterEndpoint.StartAsync(transport, AdapterEndpoint.Environment(_cloud.Jwks.Url, _cloud.Tls), _cloud.Tls);
+        var body = Encoding.UTF8.GetBytes("""{"request":{"type":"mysql"},"state":null}""");
+
+        async Task<int> StatusFor(string issuer) =>
+            (await adapter.SendAsync("POST", "Bearer " + _cloud.Issuer.Token(AdapterEndpoint.Audience, body, DateTimeOffset.UtcNow, issuer), "application/json", body)).Status;
+
+        using (Assert.EnterMultipleScope())
+        {
+            // 400: the token was accepted and the (deliberately incomplete) request failed validation.
+            Assert.That(await StatusFor("https://api.pulumi.com"), Is.EqualTo(400), adapter.Log);
+            Assert.That(await StatusFor("https://api.pulumi.com/oidc"), Is.EqualTo(400), adapter.Log);
+            Assert.That(await StatusFor(RefusedRequests.V2Issuer), Is.EqualTo(401), adapter.Log);
+            Assert.That(adapter.Log, Does.Contain("https://api.pulumi.com/oidc/v2").And.Contain("is not accepted"));
+        }
+    }
+
     [Test]
     public async Task SIGTERM_stops_it_cleanly()
     {
-        await using var adapter = await AdapterEndpoint.StartAsync(AdapterTransport.Server, AdapterEndpoint.Environment(_jwks.Url, _tls), _tls);
+        await using var adapter = await AdapterEndpoint.StartAsync(AdapterTransport.Server, AdapterEndpoint.Environment(_cloud.Jwks.Url, _cloud.Tls), _cloud.Tls);
 
         adapter.Server!.Terminate();
 

@@ -108,6 +108,73 @@ public sealed class ExternalRotationAdapterTests
         }
     }
 
+    [TestCaseSource(typeof(AdapterEnvironment), nameof(AdapterEnvironment.DefaultIssuers))]
+    public async Task A_token_from_each_default_issuer_rotates(string issuer)
+    {
+        var body = AdapterHarness.Body();
+
+        var response = await _harness.PostAsync(body, "Bearer " + _harness.Issuer.Token(AdapterHarness.Audience, body, _harness.Time.GetUtcNow(), issuer));
+
+        Assert.That(response.StatusCode, Is.EqualTo(200), _harness.Log.ToString());
+    }
+
+    [TestCase(7200, 200)]
+    [TestCase(7201, 401)]
+    public async Task Tokens_may_live_two_hours_and_not_a_second_longer(int lifetimeSeconds, int status)
+    {
+        var body = AdapterHarness.Body();
+        var now = _harness.Time.GetUtcNow().ToUnixTimeSeconds();
+        var claims = TestTokenIssuer.Claims(AdapterHarness.Audience, body, _harness.Time.GetUtcNow());
+        claims["iat"] = now + 60 - lifetimeSeconds;
+        claims["exp"] = now + 60;
+
+        var response = await _harness.PostAsync(body, "Bearer " + _harness.Issuer.Sign(TestTokenIssuer.Header(_harness.Issuer.KeyId), claims));
+
+        Assert.That(response.StatusCode, Is.EqualTo(status), _harness.Log.ToString());
+        if (status == 401)
+        {
+            Assert.That(_harness.Log.ToString(), Does.Contain("lives longer than 120 minutes"));
+        }
+    }
+
+    [Test]
+    public async Task Out_of_range_times_are_401_with_the_reason_in_the_log_not_an_exception()
+    {
+        var body = AdapterHarness.Body();
+        var claims = TestTokenIssuer.Claims(AdapterHarness.Audience, body, _harness.Time.GetUtcNow());
+        claims["exp"] = 1e300;
+
+        var response = await _harness.PostAsync(body, "Bearer " + _harness.Issuer.Sign(TestTokenIssuer.Header(_harness.Issuer.KeyId), claims));
+
+        Assert.That(response.StatusCode, Is.EqualTo(401));
+        Assert.That(_harness.Log.ToString(), Does.Contain("the token exp is not a whole number of seconds between 1970 and 9999"));
+    }
+
+    [Test]
+    public async Task A_token_replayed_on_another_instance_can_only_repeat_its_own_rotation()
+    {
+        // A second process (a restart, another Lambda environment or server) trusts the same keys but has its own
+        // replay cache: what stops a replay there is body_hash, which pins the token to the one body it was signed for.
+        using var other = new AdapterHarness(_harness.Options);
+        other.Source.Document = _harness.Issuer.Jwks();
+        var body = AdapterHarness.Body();
+        var token = "Bearer " + _harness.Token(body);
+        var otherBody = AdapterHarness.Body(JsonNode.Parse("""{"username":"user1","password":"stolen-state-1234"}"""));
+
+        var first = await _harness.PostAsync(body, token);
+        var sameBodyElsewhere = await other.PostAsync(body, token);
+        var otherBodyElsewhere = await other.PostAsync(otherBody, token);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(200));
+            Assert.That(sameBodyElsewhere.StatusCode, Is.EqualTo(200), "the documented limit: another instance has not seen the jti");
+            Assert.That(other.MySql.SetCalls.Single().Username, Is.EqualTo("user1"), "it repeats exactly the signed rotation");
+            Assert.That(otherBodyElsewhere.StatusCode, Is.EqualTo(401), "any other body is refused");
+            Assert.That(other.Log.ToString(), Does.Contain("body_hash does not match"));
+        }
+    }
+
     [TestCase(59, 200)]
     [TestCase(61, 401)]
     public async Task Expiry_allows_60_seconds_of_clock_skew(int secondsPastExpiry, int status)

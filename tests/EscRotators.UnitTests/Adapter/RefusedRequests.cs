@@ -22,7 +22,12 @@ public static class RefusedRequests
         "no Authorization header", "Basic scheme", "bad signature", "alg none", "HS256 keyed with the public key",
         "unknown kid", "expired", "nbf in the future", "iat in the future", "wrong aud", "wrong iss", "tampered body",
         "missing body_hash", "missing jti", "subject not allowed", "body over 256 KiB", "wrong content type", "GET",
+        "exp 1e15", "exp 1e300", "exp not a whole number", "iat 1e15", "iat negative", "iat not a whole number",
+        "nbf -1e300", "nbf not a whole number", "missing iat", "lifetime over two hours", "issuer oidc/v2",
     ];
+
+    /// <summary>Pulumi's second issuer: <c>fn::open::oidc</c> tokens, with keys of their own; never ESC's external rotator.</summary>
+    public const string V2Issuer = "https://api.pulumi.com/oidc/v2";
 
     /// <summary>The request called <paramref name="name"/>; <paramref name="disallowedSubject"/> is outside the allow-list.</summary>
     public static RefusedRequest Build(string name, TestTokenIssuer issuer, string audience, byte[] body, DateTimeOffset now, string disallowedSubject)
@@ -93,6 +98,29 @@ public static class RefusedRequests
                 return new(name, 415, "POST", "text/plain", Bearer(issuer.Token(audience, body, now)), body);
             case "GET":
                 return new(name, 405, "GET", null, Bearer(issuer.Token(audience, [], now)), []);
+            case "exp 1e15":
+                return new(name, 401, "POST", Json, Signed(c => c["exp"] = 1e15), body);
+            case "exp 1e300":
+                return new(name, 401, "POST", Json, Signed(c => c["exp"] = 1e300), body);
+            case "exp not a whole number":
+                return new(name, 401, "POST", Json, Signed(c => c["exp"] = now.ToUnixTimeSeconds() + 300.5), body);
+            case "iat 1e15":
+                return new(name, 401, "POST", Json, Signed(c => c["iat"] = 1e15), body);
+            case "iat negative":
+                return new(name, 401, "POST", Json, Signed(c => c["iat"] = -1), body);
+            case "iat not a whole number":
+                return new(name, 401, "POST", Json, Signed(c => c["iat"] = now.ToUnixTimeSeconds() - 0.5), body);
+            case "nbf -1e300":
+                return new(name, 401, "POST", Json, Signed(c => c["nbf"] = -1e300), body);
+            case "nbf not a whole number":
+                return new(name, 401, "POST", Json, Signed(c => c["nbf"] = now.ToUnixTimeSeconds() - 0.5), body);
+            case "missing iat":
+                return new(name, 401, "POST", Json, Signed(c => c.Remove("iat")), body);
+            case "lifetime over two hours":
+                // Issued 2 h ago and valid for five more minutes: every other claim is in order.
+                return new(name, 401, "POST", Json, Signed(c => c["iat"] = now.ToUnixTimeSeconds() - 7200), body);
+            case "issuer oidc/v2":
+                return new(name, 401, "POST", Json, Signed(c => c["iss"] = V2Issuer), body);
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such refused request");
         }

@@ -54,12 +54,12 @@ public sealed class TestTokenIssuer : IDisposable
     public static JsonObject Header(string keyId, string alg = "RS256") => new() { ["alg"] = alg, ["typ"] = "JWT", ["kid"] = keyId };
 
     /// <summary>The claims ESC sends for <paramref name="body"/>, valid for five minutes from <paramref name="now"/>.</summary>
-    public static JsonObject Claims(string audience, byte[] body, DateTimeOffset now, string subject = Subject)
+    public static JsonObject Claims(string audience, byte[] body, DateTimeOffset now, string subject = Subject, string issuer = Issuer)
     {
         var seconds = now.ToUnixTimeSeconds();
         return new JsonObject
         {
-            ["iss"] = Issuer,
+            ["iss"] = issuer,
             ["sub"] = subject,
             ["aud"] = audience,
             ["iat"] = seconds,
@@ -73,7 +73,8 @@ public sealed class TestTokenIssuer : IDisposable
     public static string BodyHash(byte[] body) => "sha256-" + Convert.ToBase64String(SHA256.HashData(body));
 
     /// <summary>A valid token for <paramref name="body"/>.</summary>
-    public string Token(string audience, byte[] body, DateTimeOffset now) => Sign(Header(KeyId), Claims(audience, body, now));
+    public string Token(string audience, byte[] body, DateTimeOffset now, string issuer = Issuer) =>
+        Sign(Header(KeyId), Claims(audience, body, now, issuer: issuer));
 
     /// <summary>Signs header.claims with RS256 under this key, whatever the header says.</summary>
     public string Sign(JsonObject header, JsonObject claims)

@@ -1,5 +1,4 @@
 using System.Text;
-using EscRotators.Http;
 using EscRotators.Runtime;
 
 namespace EscRotators.UnitTests.Runtime;
@@ -129,6 +128,6 @@ public sealed class RuntimeApiConnectionTests
         Assert.Throws<ArgumentException>(() => new RuntimeApiConnection(address, "test-agent"));
     }
 
-    private static Task<HttpResponse> Send(RuntimeApiConnection connection, string method, string body) =>
+    private static Task<RuntimeApiResponse> Send(RuntimeApiConnection connection, string method, string body) =>
         connection.SendAsync(method, "/2018-06-01/runtime/test", Encoding.ASCII.GetBytes(body), [], CancellationToken.None);
 }

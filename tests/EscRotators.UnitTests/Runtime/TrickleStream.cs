@@ -1,4 +1,4 @@
-namespace EscRotators.UnitTests.Http;
+namespace EscRotators.UnitTests.Runtime;
 
 /// <summary>A read-only stream over fixed bytes that hands out at most a few bytes per read, as a slow socket may.</summary>
 internal sealed class TrickleStream(byte[] content, int bytesPerRead) : Stream

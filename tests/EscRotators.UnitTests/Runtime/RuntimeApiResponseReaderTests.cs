@@ -1,12 +1,11 @@
 using System.Net;
 using System.Text;
-using EscRotators.Http;
 using EscRotators.Runtime;
 
-namespace EscRotators.UnitTests.Http;
+namespace EscRotators.UnitTests.Runtime;
 
 [TestFixture]
-public sealed class HttpResponseReaderTests
+public sealed class RuntimeApiResponseReaderTests
 {
     [TestCase(1)]
     [TestCase(7)]
@@ -54,7 +53,7 @@ public sealed class HttpResponseReaderTests
         var payload = new byte[6 * 1024 * 1024];
         new Random(42).NextBytes(payload);
         byte[] wire = [.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {payload.Length}\r\n\r\n"), .. payload];
-        var reader = new HttpResponseReader(new TrickleStream(wire, 65_536), "The Runtime API", RuntimeApiConnection.MaxBodyBytes);
+        var reader = new RuntimeApiResponseReader(new TrickleStream(wire, 65_536));
 
         var response = await reader.ReadAsync(CancellationToken.None);
 
@@ -152,13 +151,13 @@ public sealed class HttpResponseReaderTests
     [Test]
     public void Body_beyond_the_limit_is_refused_before_it_is_allocated()
     {
-        var reader = Reader($"HTTP/1.1 200 OK\r\nContent-Length: {RuntimeApiConnection.MaxBodyBytes + 1}\r\n\r\n", bytesPerRead: 4096);
+        var reader = Reader($"HTTP/1.1 200 OK\r\nContent-Length: {RuntimeApiResponseReader.MaxBodyBytes + 1}\r\n\r\n", bytesPerRead: 4096);
 
         var thrown = Assert.ThrowsAsync<IOException>(() => reader.ReadAsync(CancellationToken.None));
 
         Assert.That(thrown!.Message, Does.Contain("too large"));
     }
 
-    private static HttpResponseReader Reader(string wire, int bytesPerRead) =>
-        new(new TrickleStream(Encoding.Latin1.GetBytes(wire), bytesPerRead), "The Runtime API", RuntimeApiConnection.MaxBodyBytes);
+    private static RuntimeApiResponseReader Reader(string wire, int bytesPerRead) =>
+        new(new TrickleStream(Encoding.Latin1.GetBytes(wire), bytesPerRead));
 }

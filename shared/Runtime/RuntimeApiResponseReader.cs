@@ -2,35 +2,30 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace EscRotators.Http;
+namespace EscRotators.Runtime;
 
 /// <summary>
 /// Reads HTTP/1.1 responses from one connection: a status line, headers, and a body framed by Content-Length,
-/// chunked transfer coding, or the end of the connection. Just the HTTP the Lambda Runtime API and a JWKS endpoint
-/// speak, with bounds on what a broken peer could make it buffer.
+/// chunked transfer coding, or the end of the connection. Just the HTTP the Runtime API speaks, with bounds
+/// on what a broken peer could make it buffer.
 /// </summary>
-internal sealed class HttpResponseReader
+internal sealed class RuntimeApiResponseReader
 {
-    /// <summary>Status line plus headers; the peers here send well under 8 KB.</summary>
+    /// <summary>Status line plus headers; the Runtime API sends well under 8 KB.</summary>
     internal const int MaxHeaderBytes = 64 * 1024;
 
+    /// <summary>Lambda's largest payload is 6 MB (20 MB streamed); a body beyond this is not the Runtime API's.</summary>
+    internal const int MaxBodyBytes = 32 * 1024 * 1024;
+
     private readonly Stream _stream;
-    private readonly string _peer;
-    private readonly int _maxBodyBytes;
     private byte[] _buffer = new byte[4096];
     private int _start;
     private int _end;
 
-    /// <param name="stream">The connection.</param>
-    /// <param name="peer">Who answers, for messages (e.g. "The Runtime API").</param>
-    /// <param name="maxBodyBytes">The largest body accepted; a larger one is not from the expected peer.</param>
-    public HttpResponseReader(Stream stream, string peer, int maxBodyBytes)
+    public RuntimeApiResponseReader(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(peer);
         _stream = stream;
-        _peer = peer;
-        _maxBodyBytes = maxBodyBytes;
     }
 
     /// <summary>Whether any byte of the current response has arrived (a request that saw none may be resent).</summary>
@@ -43,48 +38,28 @@ internal sealed class HttpResponseReader
     public bool KeepAlive { get; private set; }
 
     /// <exception cref="IOException">The connection ended early or the response is not valid HTTP/1.x.</exception>
-    public async Task<HttpResponse> ReadAsync(CancellationToken cancellationToken)
+    public async Task<RuntimeApiResponse> ReadAsync(CancellationToken cancellationToken)
     {
         KeepAlive = false;
-        var (version, status, reason, headers) = await ReadFinalHeadAsync(cancellationToken).ConfigureAwait(false);
-        var body = await ReadBodyAsync(status, headers, cancellationToken).ConfigureAwait(false);
-        KeepAlive &= version == "HTTP/1.1" && !HasToken(headers, "Connection", "close");
-        return new HttpResponse((HttpStatusCode)status, reason, headers, body);
-    }
-
-    /// <summary>
-    /// Reads the final response's status line and headers and leaves its body unread: the answer to a CONNECT, after
-    /// which the connection carries the tunnel.
-    /// </summary>
-    /// <exception cref="IOException">The connection ended early, the response is not valid HTTP/1.x, or bytes beyond
-    /// the headers of a 2xx answer (the far end speaks only after the tunnel's first bytes).</exception>
-    public async Task<HttpResponse> ReadHeadAsync(CancellationToken cancellationToken)
-    {
-        var (_, status, reason, headers) = await ReadFinalHeadAsync(cancellationToken).ConfigureAwait(false);
-        if (status is >= 200 and <= 299 && _end > _start)
-        {
-            throw Malformed("bytes after the headers");
-        }
-
-        return new HttpResponse((HttpStatusCode)status, reason, headers, []);
-    }
-
-    // 1xx are interim responses; the final one follows on the same connection.
-    private async Task<(string Version, int Status, string Reason, Dictionary<string, string> Headers)> ReadFinalHeadAsync(
-        CancellationToken cancellationToken)
-    {
         while (true)
         {
-            var (version, status, reason) = ParseStatusLine(await ReadLineAsync(cancellationToken).ConfigureAwait(false));
+            var statusLine = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            var (version, status, reason) = ParseStatusLine(statusLine);
             var headers = await ReadHeadersAsync(cancellationToken).ConfigureAwait(false);
-            if (status is not (>= 100 and <= 199))
+
+            // 1xx are interim responses; the final one follows on the same connection.
+            if (status is >= 100 and <= 199)
             {
-                return (version, status, reason, headers);
+                continue;
             }
+
+            var body = await ReadBodyAsync(status, headers, cancellationToken).ConfigureAwait(false);
+            KeepAlive &= version == "HTTP/1.1" && !HasToken(headers, "Connection", "close");
+            return new RuntimeApiResponse((HttpStatusCode)status, reason, headers, body);
         }
     }
 
-    private (string Version, int Status, string Reason) ParseStatusLine(string line)
+    private static (string Version, int Status, string Reason) ParseStatusLine(string line)
     {
         // "HTTP/1.1 202 Accepted"; the reason phrase may be empty or contain spaces.
         var parts = line.Split(' ', 3);
@@ -104,11 +79,11 @@ internal sealed class HttpResponseReader
         headers.TryGetValue(name, out var value)
         && value.Split(',', StringSplitOptions.TrimEntries).Contains(token, StringComparer.OrdinalIgnoreCase);
 
-    private IOException Malformed(string part) =>
-        new($"{_peer} sent a malformed HTTP response ({part}).");
+    private static IOException Malformed(string part) =>
+        new($"The Runtime API sent a malformed HTTP response ({part}).");
 
-    private IOException TooLarge(string part) =>
-        new($"{_peer} sent a response whose {part} is too large.");
+    private static IOException TooLarge(string part) =>
+        new($"The Runtime API sent a response whose {part} is too large.");
 
     private async Task<Dictionary<string, string>> ReadHeadersAsync(CancellationToken cancellationToken)
     {
@@ -158,7 +133,7 @@ internal sealed class HttpResponseReader
                 throw Malformed("Content-Length");
             }
 
-            if (contentLength > _maxBodyBytes)
+            if (contentLength > MaxBodyBytes)
             {
                 throw TooLarge("body");
             }
@@ -197,7 +172,7 @@ internal sealed class HttpResponseReader
                 return body.ToArray();
             }
 
-            if (body.Length + size > _maxBodyBytes)
+            if (body.Length + size > MaxBodyBytes)
             {
                 throw TooLarge("body");
             }
@@ -219,7 +194,7 @@ internal sealed class HttpResponseReader
         _start = _end = 0;
         while (await FillAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (body.Length + _end > _maxBodyBytes)
+            if (body.Length + _end > MaxBodyBytes)
             {
                 throw TooLarge("body");
             }
@@ -243,7 +218,7 @@ internal sealed class HttpResponseReader
             var read = await _stream.ReadAsync(target[filled..], cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                throw new IOException($"{_peer} closed the connection in the middle of a response body.");
+                throw new IOException("The Runtime API closed the connection in the middle of a response body.");
             }
 
             ReceivedAny = true;
@@ -265,8 +240,8 @@ internal sealed class HttpResponseReader
             if (!await FillAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw new IOException(ReceivedAny
-                    ? $"{_peer} closed the connection in the middle of a response."
-                    : $"{_peer} closed the connection without answering.");
+                    ? "The Runtime API closed the connection in the middle of a response."
+                    : "The Runtime API closed the connection without answering.");
             }
         }
 

@@ -1,13 +1,13 @@
 using System.Net;
 
-namespace EscRotators.Http;
+namespace EscRotators.Runtime;
 
-/// <summary>One HTTP response: status, headers (names compared case-insensitively) and body.</summary>
-internal sealed class HttpResponse
+/// <summary>One HTTP response of the Runtime API: status, headers (names compared case-insensitively) and body.</summary>
+internal sealed class RuntimeApiResponse
 {
     private readonly Dictionary<string, string> _headers;
 
-    public HttpResponse(HttpStatusCode statusCode, string reasonPhrase, Dictionary<string, string> headers, byte[] body)
+    public RuntimeApiResponse(HttpStatusCode statusCode, string reasonPhrase, Dictionary<string, string> headers, byte[] body)
     {
         StatusCode = statusCode;
         ReasonPhrase = reasonPhrase;
