@@ -1,5 +1,4 @@
 using System.Security.Authentication;
-using System.Text;
 using EscRotators.Engines;
 using EscRotators.Logging;
 using EscRotators.Tls;
@@ -121,9 +120,7 @@ internal static class MySqlErrorTranslator
             return null;
         }
 
-        var name = message[(start + 1)..end];
-        var quoted = new StringBuilder("'");
-        return PrintableText.AppendEscaped(quoted, name.Length > MaxMethodLength ? name[..MaxMethodLength] : name).Append('\'').ToString();
+        return PrintableText.Quote(message[(start + 1)..end], MaxMethodLength);
     }
 
     private static RotationFailedException FromServer(MySqlException error, FailureContext context)

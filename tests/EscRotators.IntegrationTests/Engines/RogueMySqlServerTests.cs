@@ -40,7 +40,7 @@ public sealed class RogueMySqlServerTests
         {
             Assert.That(rogue.Connections, Is.GreaterThanOrEqualTo(1), "the rogue was reached");
             Assert.That(rogue.Recovered, Has.None.Contains(manager.Password).And.None.Contains(newPassword), "a password reached the rogue");
-            Assert.That(result.Message, Does.Contain(attack == Attack.DialogSwitch ? "'dialog'" : "verify-full"), result.Describe());
+            Assert.That(result.Message, Does.Contain(attack == Attack.DialogSwitch ? "\"dialog\"" : "verify-full"), result.Describe());
         }
 
         Expect.NoSecrets(result, manager.Password, newPassword);
