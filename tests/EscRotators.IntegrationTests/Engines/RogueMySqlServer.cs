@@ -18,7 +18,7 @@ public sealed class RogueMySqlServer : IAsyncDisposable
 {
     public const string RemoteLookingHost = "mitm-tests.localhost";
 
-    private static readonly byte[] Scramble = "abcdefghijklmnopqrst"u8.ToArray();
+    private static readonly byte[] Scramble = MySqlPackets.Scramble.ToArray();
 
     private readonly Attack _attack;
     private readonly bool _offerTls;
@@ -90,7 +90,7 @@ public sealed class RogueMySqlServer : IAsyncDisposable
         var attacking = !_attackSecondLogin || Volatile.Read(ref _connections) > 0;
         var plugin = attacking && _attack == Attack.CachingSha2FullAuthentication ? "caching_sha2_password" : "mysql_native_password";
         Stream stream = network;
-        await WriteAsync(stream, Greeting(plugin), 0, cancellationToken);
+        await stream.WriteAsync(MySqlPackets.Greeting("10.11.99-MariaDB-rogue", plugin, _offerTls), cancellationToken);
         var (sequence, response) = await ReadAsync(stream, cancellationToken);
         if (response.Length < 32)
         {
@@ -232,25 +232,6 @@ public sealed class RogueMySqlServer : IAsyncDisposable
 
         await WriteAsync(stream, [.. row], ++sequence, cancellationToken);
         await WriteAsync(stream, [0xFE, 0, 0, 0x02, 0], ++sequence, cancellationToken);
-    }
-
-    private byte[] Greeting(string plugin)
-    {
-        var payload = new List<byte> { 10 };
-        payload.AddRange("10.11.99-MariaDB-rogue\0"u8.ToArray());
-        payload.AddRange([1, 0, 0, 0]);
-        payload.AddRange(Scramble[..8]);
-        payload.Add(0);
-        payload.AddRange([0x0D, (byte)(_offerTls ? 0xAA : 0xA2)]); // PROTOCOL_41, SECURE_CONNECTION, ... (+ SSL)
-        payload.Add(0x21);
-        payload.AddRange([2, 0]);
-        payload.AddRange([0x08, 0x00]); // PLUGIN_AUTH
-        payload.Add(21);
-        payload.AddRange(new byte[10]);
-        payload.AddRange(Scramble[8..]);
-        payload.Add(0);
-        payload.AddRange(Encoding.ASCII.GetBytes(plugin + "\0"));
-        return [.. payload];
     }
 
     private static byte[] Switch(string plugin, byte[] data) => [0xFE, .. Encoding.ASCII.GetBytes(plugin + "\0"), .. data];

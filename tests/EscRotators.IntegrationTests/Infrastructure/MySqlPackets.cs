@@ -5,24 +5,29 @@ namespace EscRotators.IntegrationTests.Infrastructure;
 /// <summary>The few MySQL client/server protocol packets the fake MySQL servers send.</summary>
 internal static class MySqlPackets
 {
+    /// <summary>The 20-byte scramble every greeting of <see cref="Greeting"/> carries.</summary>
+    public static ReadOnlySpan<byte> Scramble => "abcdefghijklmnopqrst"u8;
+
     /// <summary>
     /// A protocol 10 greeting: CLIENT_PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH | LONG_PASSWORD | LONG_FLAG |
-    /// CONNECT_WITH_DB | TRANSACTIONS, and no CLIENT_SSL, offering authentication with <paramref name="plugin"/>.
+    /// CONNECT_WITH_DB | TRANSACTIONS, plus CLIENT_SSL when <paramref name="offerTls"/>, offering authentication
+    /// with <paramref name="plugin"/>.
     /// </summary>
-    public static byte[] Greeting(string serverVersion, string plugin)
+    public static byte[] Greeting(string serverVersion, string plugin, bool offerTls = false)
     {
         var payload = new List<byte> { 10 };
         payload.AddRange(Encoding.ASCII.GetBytes(serverVersion + "\0"));
         payload.AddRange([1, 0, 0, 0]);
-        payload.AddRange("abcdefgh"u8.ToArray());
+        payload.AddRange(Scramble[..8].ToArray());
         payload.Add(0);
-        payload.AddRange([0x0D, 0xA2]); // capabilities, low 16 bits
+        payload.AddRange([0x0D, (byte)(offerTls ? 0xAA : 0xA2)]); // capabilities, low 16 bits
         payload.Add(0x21);
         payload.AddRange([2, 0]);
         payload.AddRange([0x08, 0x00]); // capabilities, high 16 bits
         payload.Add(21);
         payload.AddRange(new byte[10]);
-        payload.AddRange("ijklmnopqrst\0"u8.ToArray());
+        payload.AddRange(Scramble[8..].ToArray());
+        payload.Add(0);
         payload.AddRange(Encoding.ASCII.GetBytes(plugin + "\0"));
         return Packet(payload, sequence: 0);
     }
