@@ -83,6 +83,23 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
                 "this one changed nothing; retry once it has finished");
     }
 
+    protected override async Task CheckTargetAsync(DriverConnection connection, bool claim, FailureContext context, CancellationToken cancellationToken)
+    {
+        var username = context.RotatedUser!;
+        var verdict = await connection.RunAsync(
+            (db, token) => PostgresTargetCheck.ReadAsync((NpgsqlConnection)db, username, token),
+            cancellationToken).ConfigureAwait(false);
+        if (verdict.IsManagingUser)
+        {
+            throw ManagingUserRefused(context);
+        }
+
+        if (verdict.Reasons.Count > 0)
+        {
+            throw AdministrativeRefused(context, verdict.Reasons);
+        }
+    }
+
     protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>
         connection.RunAsync(
             async (db, token) =>
