@@ -21,10 +21,13 @@ internal static class PostgresTargetCheck
                t.rolname = current_user OR t.rolname = session_user,
                r.rolsuper, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
                r.rolname IN ('pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files'),
-               ARRAY(SELECT g.rolname::text
-                     FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
-                     WHERE m.member = r.oid AND m.admin_option
-                     ORDER BY g.rolname)
+               (SELECT count(*) FROM pg_catalog.pg_auth_members m WHERE m.member = r.oid AND m.admin_option),
+               (SELECT string_agg(quote_ident(a.rolname), ', ' ORDER BY a.rolname)
+                FROM (SELECT g.rolname
+                      FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                      WHERE m.member = r.oid AND m.admin_option
+                      ORDER BY g.rolname
+                      LIMIT 3) a)
         FROM pg_catalog.pg_roles t
         JOIN pg_catalog.pg_roles r ON pg_catalog.pg_has_role(t.oid, r.oid, 'MEMBER')
         WHERE t.rolname = $1
@@ -34,8 +37,8 @@ internal static class PostgresTargetCheck
         ORDER BY r.oid = t.oid DESC, r.rolname
         """;
 
-    // A role holding ADMIN OPTION on many roles is named with a few of them.
-    private const int MaxAdministeredShown = 3;
+    // The LIMIT of the administered roles named in Sql (the slim Npgsql data source reads no arrays).
+    private const int AdministeredShown = 3;
 
     /// <summary>The verdict on <paramref name="role"/>: the managing user itself, or the reasons it is administrative (empty: an ordinary role, or none of that name).</summary>
     public static async Task<PostgresTargetVerdict> ReadAsync(NpgsqlConnection connection, string role, CancellationToken cancellationToken)
@@ -50,7 +53,8 @@ internal static class PostgresTargetCheck
             var name = reader.GetString(0);
             var isTarget = reader.GetBoolean(1);
             isManagingUser |= reader.GetBoolean(2);
-            var powers = Powers(reader.GetBoolean(3), reader.GetBoolean(4), reader.GetBoolean(5), reader.GetBoolean(6), reader.GetFieldValue<string[]>(8));
+            var administers = reader.IsDBNull(9) ? null : new Administered(reader.GetInt64(8), reader.GetString(9));
+            var powers = Powers(reader.GetBoolean(3), reader.GetBoolean(4), reader.GetBoolean(5), reader.GetBoolean(6), administers);
             if (reader.GetBoolean(7))
             {
                 powers.Add("is superuser-equivalent (reads or writes server files, or runs programs as the server)");
@@ -66,7 +70,7 @@ internal static class PostgresTargetCheck
         return new PostgresTargetVerdict(isManagingUser, reasons);
     }
 
-    private static List<string> Powers(bool superuser, bool createRole, bool replication, bool bypassRls, string[] administers)
+    private static List<string> Powers(bool superuser, bool createRole, bool replication, bool bypassRls, Administered? administers)
     {
         var powers = new List<string>();
         foreach (var (held, attribute) in new[] { (superuser, "SUPERUSER"), (createRole, "CREATEROLE"), (replication, "REPLICATION"), (bypassRls, "BYPASSRLS") })
@@ -77,13 +81,15 @@ internal static class PostgresTargetCheck
             }
         }
 
-        if (administers.Length > 0)
+        if (administers is { } admin)
         {
-            var named = string.Join(", ", administers.Take(MaxAdministeredShown).Select(PostgresIdentifiers.Display));
-            var more = administers.Length > MaxAdministeredShown ? $" and {administers.Length - MaxAdministeredShown} more" : "";
-            powers.Add($"has ADMIN OPTION on {named}{more}");
+            var more = admin.Count > AdministeredShown ? $" and {admin.Count - AdministeredShown} more" : "";
+            powers.Add($"has ADMIN OPTION on {admin.Names}{more}");
         }
 
         return powers;
     }
+
+    /// <summary>The roles a role holds ADMIN OPTION on: how many, and the first few as quote_ident writes them.</summary>
+    private sealed record Administered(long Count, string Names);
 }
