@@ -55,6 +55,12 @@ public sealed class MariaDbTestDatabase : ITestDatabase
     /// <summary>Runs one statement as the admin.</summary>
     public Task ExecuteAsync(string sql) => _accounts.ExecuteAsync(sql);
 
+    /// <summary>A role, dropped on dispose; its name.</summary>
+    public Task<string> CreateRoleAsync() => _accounts.CreateRoleAsync();
+
+    /// <summary>'<paramref name="name"/>'@'%', quoted for SQL the test runs as the admin.</summary>
+    public static string Account(string name) => MySqlAccounts.Account(name);
+
     /// <summary>Lets <paramref name="user"/> log in over TLS only, as RDS parameter groups or hardened servers demand.</summary>
     public Task RequireSslAsync(TestUser user) => _accounts.ExecuteAsync($"ALTER USER {MySqlAccounts.Account(user.Name)} REQUIRE SSL");
 

@@ -20,6 +20,7 @@ public sealed class MySqlAccounts(
     Func<string, IReadOnlyList<string>> catalogReadGrants) : IAsyncDisposable
 {
     private readonly List<string> _created = [];
+    private readonly List<string> _roles = [];
 
     /// <summary>A MySQL string literal for the default sql_mode (no NO_BACKSLASH_ESCAPES).</summary>
     public static string QuoteString(string text)
@@ -78,6 +79,15 @@ public sealed class MySqlAccounts(
         }
 
         return manager;
+    }
+
+    /// <summary>A role (MariaDB: <c>CREATE ROLE</c>, host <c>''</c>), dropped on dispose; its name.</summary>
+    public async Task<string> CreateRoleAsync()
+    {
+        var name = Secrets.UniqueName("_role");
+        _roles.Add(name);
+        await ExecuteAsync($"CREATE ROLE {QuoteString(name)}").ConfigureAwait(false);
+        return name;
     }
 
     /// <summary>
@@ -153,6 +163,12 @@ public sealed class MySqlAccounts(
         }
 
         _created.Clear();
+        for (var i = _roles.Count - 1; i >= 0; i--)
+        {
+            await ExecuteAsync($"DROP ROLE IF EXISTS {QuoteString(_roles[i])}").ConfigureAwait(false);
+        }
+
+        _roles.Clear();
     }
 
     private async Task CreateAccountAsync(TestUser user)
