@@ -132,7 +132,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
                 "this one changed nothing; retry once it has finished");
     }
 
-    protected override async Task CheckTargetAsync(
+    protected override async Task<TargetVerdict> ReadTargetAsync(
         DriverConnection connection,
         MySqlServerProfile claim,
         FailureContext context,
@@ -140,27 +140,14 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     {
         var check = MySqlTargetCheck.For(claim.Flavour);
         var username = context.RotatedUser!;
-        var verdict = await connection.RunAsync(
+        var read = await connection.RunAsync(
             (db, token) => check.ReadAsync((MySqlConnection)db, username, token),
             cancellationToken).ConfigureAwait(false);
-        if (verdict.IsManagingUser)
-        {
-            throw ManagingUserRefused(context);
-        }
-
-        if (verdict.ReadDenied)
-        {
-            throw new RotationFailedException(
-                RotationFailureKind.Permission,
-                $"{context.Who} may not read the account catalog on {context.Address}; the rotator reads it to refuse the managing user " +
-                "and administrative accounts as users to rotate, and refuses to rotate without it. Nothing was changed: grant the read access " +
-                $"(no password hash is in these columns): {string.Join(" ", check.ReadGrants(verdict.ManagingAccount.ToString()))}");
-        }
-
-        if (verdict.Reasons.Count > 0)
-        {
-            throw AdministrativeRefused(context, verdict.Reasons);
-        }
+        return read.Target ?? throw new RotationFailedException(
+            RotationFailureKind.Permission,
+            $"{context.Who} may not read the account catalog on {context.Address}; the rotator reads it to refuse the managing user " +
+            "and administrative accounts as users to rotate, and refuses to rotate without it. Nothing was changed: grant the read access " +
+            $"(no password hash is in these columns): {string.Join(" ", check.ReadGrants(read.ManagingAccount.ToString()))}");
     }
 
     protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>

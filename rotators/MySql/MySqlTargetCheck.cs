@@ -1,4 +1,5 @@
 using System.Data.Common;
+using EscRotators.Engines;
 using MySqlConnector;
 
 namespace EscRotators.MySql;
@@ -127,7 +128,7 @@ internal sealed class MySqlTargetCheck
         var (current, session) = (SessionAccount.Parse(reader.GetString(0)), SessionAccount.Parse(reader.GetString(1)));
         if (string.Equals(user, current.User, StringComparison.Ordinal) || string.Equals(user, session.User, StringComparison.Ordinal))
         {
-            return new MySqlTargetVerdict(current, IsManagingUser: true, ReadDenied: false, []);
+            return new MySqlTargetVerdict(current, new TargetVerdict(IsManagingUser: true, []));
         }
 
         var reasons = new List<string>();
@@ -150,10 +151,10 @@ internal sealed class MySqlTargetCheck
         catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied or MySqlErrorCode.DatabaseAccessDenied)
         {
             // The server stopped the batch at the first statement the managing user may not run: nothing was changed.
-            return new MySqlTargetVerdict(current, IsManagingUser: false, ReadDenied: true, []);
+            return new MySqlTargetVerdict(current, Target: null);
         }
 
-        return new MySqlTargetVerdict(current, IsManagingUser: false, ReadDenied: false, reasons.Distinct(StringComparer.Ordinal).ToList());
+        return new MySqlTargetVerdict(current, new TargetVerdict(IsManagingUser: false, reasons.Distinct(StringComparer.Ordinal).ToList()));
     }
 
     private static async Task NextAsync(DbDataReader reader, CancellationToken cancellationToken)

@@ -83,21 +83,10 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
                 "this one changed nothing; retry once it has finished");
     }
 
-    protected override async Task CheckTargetAsync(DriverConnection connection, bool claim, FailureContext context, CancellationToken cancellationToken)
+    protected override Task<TargetVerdict> ReadTargetAsync(DriverConnection connection, bool claim, FailureContext context, CancellationToken cancellationToken)
     {
         var username = context.RotatedUser!;
-        var verdict = await connection.RunAsync(
-            (db, token) => PostgresTargetCheck.ReadAsync((NpgsqlConnection)db, username, token),
-            cancellationToken).ConfigureAwait(false);
-        if (verdict.IsManagingUser)
-        {
-            throw ManagingUserRefused(context);
-        }
-
-        if (verdict.Reasons.Count > 0)
-        {
-            throw AdministrativeRefused(context, verdict.Reasons);
-        }
+        return connection.RunAsync((db, token) => PostgresTargetCheck.ReadAsync((NpgsqlConnection)db, username, token), cancellationToken);
     }
 
     protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using EscRotators.Engines;
 using Npgsql;
 
 namespace EscRotators.Postgres;
@@ -41,7 +42,7 @@ internal static class PostgresTargetCheck
     private const int AdministeredShown = 3;
 
     /// <summary>The verdict on <paramref name="role"/>: the managing user itself, or the reasons it is administrative (empty: an ordinary role, or none of that name).</summary>
-    public static async Task<PostgresTargetVerdict> ReadAsync(NpgsqlConnection connection, string role, CancellationToken cancellationToken)
+    public static async Task<TargetVerdict> ReadAsync(NpgsqlConnection connection, string role, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(Sql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = role });
@@ -67,7 +68,7 @@ internal static class PostgresTargetCheck
             }
         }
 
-        return new PostgresTargetVerdict(isManagingUser, reasons);
+        return new TargetVerdict(isManagingUser, reasons);
     }
 
     private static List<string> Powers(bool superuser, bool createRole, bool replication, bool bypassRls, Administered? administers)

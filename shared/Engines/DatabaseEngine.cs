@@ -61,13 +61,12 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     protected abstract Task<TClaim> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Refuses, before anything changes, a user whose new password would hand out more than a rotated user is meant to
-    /// have: the managing user itself as the server names the session's user (<see cref="ManagingUserRefused"/>), or
-    /// an account with administrative power, directly or through the roles it may assume (<see cref="AdministrativeRefused"/>).
-    /// When the managing user may not read what decides this, it fails closed with a
+    /// Reads, before anything changes, whether the claimed user is the managing user itself as the server names the
+    /// session's user, or holds administrative power, directly or through the roles it may assume; the template refuses
+    /// both. When the managing user may not read what decides this, it fails closed with a
     /// <see cref="RotationFailureKind.Permission"/> failure naming the grants to add.
     /// </summary>
-    protected abstract Task CheckTargetAsync(DriverConnection connection, TClaim claim, FailureContext context, CancellationToken cancellationToken);
+    protected abstract Task<TargetVerdict> ReadTargetAsync(DriverConnection connection, TClaim claim, FailureContext context, CancellationToken cancellationToken);
 
     /// <summary>Sets the password; calls <paramref name="sending"/> just before the statement that changes it goes out.</summary>
     protected abstract Task SetPasswordAsync(
@@ -111,7 +110,16 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
             context = context with { Step = DatabaseStep.Claiming };
             var claim = await ClaimAsync(connection, context, username, cancellationToken).ConfigureAwait(false);
             context = context with { Step = DatabaseStep.CheckingTarget };
-            await CheckTargetAsync(connection, claim, context, cancellationToken).ConfigureAwait(false);
+            var target = await ReadTargetAsync(connection, claim, context, cancellationToken).ConfigureAwait(false);
+            if (target.IsManagingUser)
+            {
+                throw ManagingUserRefused(context);
+            }
+
+            if (target.Reasons.Count > 0)
+            {
+                throw AdministrativeRefused(context, target.Reasons);
+            }
             var session = new Session(this, connection, claim, context with { Step = DatabaseStep.PreparingPassword });
             connection = null;
             return session;
@@ -165,21 +173,16 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     }
 
     /// <summary>The refusal of the managing user as the user to rotate.</summary>
-    protected RotationFailedException ManagingUserRefused(FailureContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return new RotationFailedException(
+    private RotationFailedException ManagingUserRefused(FailureContext context) =>
+        new RotationFailedException(
             RotationFailureKind.PrivilegedTarget,
             $"refusing to rotate {DisplayUser(context.RotatedUser!)} on {context.Address}: it is the managing user this rotation logs in as. " +
             $"{HandsOutPassword} Nothing was changed: rotate two ordinary users, and keep the managing user's credentials out of the rotated ones");
-    }
 
     /// <summary>The refusal of an administrative account as the user to rotate, with what makes it one.</summary>
     /// <param name="reasons">What the account holds, each in the server's terms (e.g. <c>role "ops" has SUPERUSER</c>).</param>
-    protected RotationFailedException AdministrativeRefused(FailureContext context, IReadOnlyList<string> reasons)
+    private RotationFailedException AdministrativeRefused(FailureContext context, IReadOnlyList<string> reasons)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(reasons);
         var shown = string.Join("; ", reasons.Take(MaxReasonsShown));
         var more = reasons.Count > MaxReasonsShown ? $"; and {reasons.Count - MaxReasonsShown} more" : "";
         return new RotationFailedException(
