@@ -4,9 +4,10 @@ namespace EscRotators.Engines;
 
 /// <summary>
 /// The rotation sequence every engine shares, written once: connect (abandoning the driver when the deadline fires),
-/// claim the user, refuse a user whose password would hand out administrative power, set the password, verify a login, close without ever blocking or throwing, and translate every
-/// failure in one order (our certificate check, the engine's own errors, the network, then anything else as a 400
-/// naming the endpoint). An engine supplies only its SQL, its driver and its error translation.
+/// claim the user, refuse a user whose password would hand out administrative power, set the password, verify a
+/// login, close without ever blocking or throwing, and translate every failure in one order (our certificate check,
+/// the engine's own errors, the network, then anything else as a 400 naming the endpoint). An engine supplies only
+/// its SQL, its driver and its error translation.
 /// </summary>
 /// <typeparam name="TClaim">What the engine learns while claiming the user and needs to set the password.</typeparam>
 public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
@@ -120,6 +121,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
             {
                 throw AdministrativeRefused(context, target.Reasons);
             }
+
             var session = new Session(this, connection, claim, context with { Step = DatabaseStep.PreparingPassword });
             connection = null;
             return session;
