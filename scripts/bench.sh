@@ -28,6 +28,8 @@ REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 ESC_LOG_TAG=bench
 # shellcheck source=lib/common.sh
 . "$SCRIPT_DIR/lib/common.sh"
+# shellcheck source=lib/mysql-catalog-grants.sh
+. "$SCRIPT_DIR/lib/mysql-catalog-grants.sh"
 
 COLD_RUNS=10
 WARM_RUNS=100
@@ -142,6 +144,7 @@ DROP USER IF EXISTS 'bench_manager'@'%', 'bench_user1'@'%', 'bench_user2'@'%', '
 CREATE USER 'bench_manager'@'%' IDENTIFIED BY '$MGR_PW';
 GRANT ALTER ON esc_test.* TO 'bench_manager'@'%';
 GRANT CREATE USER ON *.* TO 'bench_manager'@'%';
+$(mariadb_catalog_read_grants "'bench_manager'@'%'")
 CREATE USER 'bench_user1'@'%' IDENTIFIED BY '$U1_PW';
 CREATE USER 'bench_user2'@'%' IDENTIFIED BY '$U1_PW';
 CREATE USER 'bench_user3'@'%' IDENTIFIED BY '$U1_PW';

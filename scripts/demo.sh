@@ -12,6 +12,8 @@ REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 ESC_LOG_TAG=demo
 # shellcheck source=lib/common.sh
 . "$SCRIPT_DIR/lib/common.sh"
+# shellcheck source=lib/mysql-catalog-grants.sh
+. "$SCRIPT_DIR/lib/mysql-catalog-grants.sh"
 
 RUN_DIR=$REPO_DIR/.run/demo
 SERVERS_DIR=$RUN_DIR/servers
@@ -62,6 +64,7 @@ MYSQL_PWD=$ESC_TEST_MYSQL_ADMIN_PASSWORD mariadb -h 127.0.0.1 -P "$ESC_TEST_MYSQ
 CREATE USER 'managing_user'@'%' IDENTIFIED BY '$MGR_PW';
 GRANT ALTER ON esc_test.* TO 'managing_user'@'%';
 GRANT CREATE USER ON *.* TO 'managing_user'@'%';
+$(mariadb_catalog_read_grants "'managing_user'@'%'")
 CREATE USER 'user1'@'%' IDENTIFIED BY '$U1_PW';
 CREATE USER 'user2'@'%' IDENTIFIED BY '$U2_PW';
 GRANT SELECT ON esc_test.* TO 'user1'@'%', 'user2'@'%';

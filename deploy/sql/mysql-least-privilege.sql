@@ -13,7 +13,25 @@ GRANT CREATE USER ON *.* TO 'managing_user'@'%';
 -- `database: ""` in the ESC inputs, which ESC requires, and leave this grant out).
 GRANT ALTER ON app.* TO 'managing_user'@'%';
 
--- The two application users that take turns. Give them the same privileges, so either can be current.
+-- Read access to the account catalog, column by column, so that the rotator can refuse to rotate the managing
+-- user or an administrative account (its new password would go to whoever reads the rotated credentials).
+-- Without these grants every rotation fails, before any change, with a 400 naming them. No column here holds a
+-- password hash: never grant Password, authentication_string or mysql.global_priv.
+GRANT SELECT (User, Host, Super_priv, Create_user_priv, Grant_priv, File_priv, Insert_priv, Update_priv, Delete_priv,
+              Create_priv, Drop_priv, Alter_priv) ON mysql.user TO 'managing_user'@'%';
+GRANT SELECT (User, Host, Db, Insert_priv, Update_priv, Delete_priv, Create_priv, Drop_priv, Alter_priv)
+      ON mysql.db TO 'managing_user'@'%';
+GRANT SELECT (User, Host, Db, Table_name, Table_priv) ON mysql.tables_priv TO 'managing_user'@'%';
+GRANT SELECT (User, Host, Db, Table_name, Column_priv) ON mysql.columns_priv TO 'managing_user'@'%';
+-- MariaDB only (roles):
+GRANT SELECT (User, Host, Role) ON mysql.roles_mapping TO 'managing_user'@'%';
+-- MySQL 8.0+ and Aurora MySQL 3 only, instead of the MariaDB line (roles and dynamic privileges; untested here):
+-- GRANT SELECT (FROM_HOST, FROM_USER, TO_HOST, TO_USER) ON mysql.role_edges TO 'managing_user'@'%';
+-- GRANT SELECT (USER, HOST, PRIV, WITH_GRANT_OPTION) ON mysql.global_grants TO 'managing_user'@'%';
+-- MySQL 5.7 and Aurora MySQL 2: neither; the four grants above suffice.
+
+-- The two application users that take turns. Give them the same privileges, so either can be current; the
+-- rotator refuses administrative accounts (docs/protocol.md, "Which users the rotator refuses to rotate").
 CREATE USER 'user1'@'%' IDENTIFIED BY '<initial password 1>';
 CREATE USER 'user2'@'%' IDENTIFIED BY '<initial password 2>';
 GRANT SELECT, INSERT, UPDATE, DELETE ON app.* TO 'user1'@'%', 'user2'@'%';

@@ -9,6 +9,10 @@
 -- The managing user: CREATEROLE, and ADMIN OPTION on exactly the two rotated roles. On PostgreSQL 16+ that
 -- is what lets it alter them, and only them. NOINHERIT: membership in the rotated roles must not hand it
 -- their privileges on the data.
+-- The rotator refuses to rotate the managing user, and any role with administrative power (SUPERUSER,
+-- CREATEROLE, REPLICATION, BYPASSRLS, ADMIN OPTION, or membership in a role with one of them or in
+-- pg_execute_server_program / pg_write_server_files / pg_read_server_files); it reads that from pg_roles and
+-- pg_auth_members, which every role may read, so no further grant is needed.
 CREATE ROLE managing_user LOGIN CREATEROLE NOINHERIT;
 
 -- One group role carries the application's privileges; both rotated users inherit it, so either can be

@@ -9,6 +9,9 @@ internal static class MySqlAccounts
     /// <summary>An account quoted for display in advice we give (never used to build executed SQL).</summary>
     public static string Display(string user, string host = AnyHost) => $"{Quote(user)}@{Quote(host)}";
 
+    /// <summary>A grantee for display: a MariaDB role (host <c>''</c>) by its name alone, any other as an account.</summary>
+    public static string DisplayGrantee(string user, string host) => host.Length == 0 ? Quote(user) : Display(user, host);
+
     private static string Quote(string text) =>
         "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
 }

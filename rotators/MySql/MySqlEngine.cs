@@ -89,6 +89,24 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
                 "this one changed nothing; retry once it has finished");
     }
 
+    protected override async Task<TargetVerdict> ReadTargetAsync(
+        DriverConnection connection,
+        MySqlServerProfile claim,
+        FailureContext context,
+        CancellationToken cancellationToken)
+    {
+        var check = MySqlTargetCheck.For(claim.Flavour);
+        var username = context.RotatedUser!;
+        var read = await connection.RunAsync(
+            (db, token) => check.ReadAsync((MySqlConnection)db, username, token),
+            cancellationToken).ConfigureAwait(false);
+        return read.Target ?? throw new RotationFailedException(
+            RotationFailureKind.Permission,
+            $"{context.Who} may not read the account catalog on {context.Address}; the rotator reads it to refuse the managing user " +
+            "and administrative accounts as users to rotate, and refuses to rotate without it. Nothing was changed: grant the read access " +
+            $"(no password hash is in these columns): {string.Join(" ", check.ReadGrants(read.ManagingAccount.ToString()))}");
+    }
+
     protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>
         connection.RunAsync(
             async (db, token) =>

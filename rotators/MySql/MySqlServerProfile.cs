@@ -7,10 +7,14 @@ namespace EscRotators.MySql;
 /// server does (it runs <c>/*M! ... */</c> comments, which MySQL skips), not by its version string, which a
 /// <c>version</c> setting or a proxy can make say anything.
 /// </summary>
-public sealed record MySqlServerProfile(PasswordStatementForm StatementForm)
+/// <param name="Flavour">Where the server records accounts, roles and privileges (for the check of the user to rotate).</param>
+public sealed record MySqlServerProfile(PasswordStatementForm StatementForm, MySqlFlavour Flavour)
 {
     /// <summary>ALTER USER ... IDENTIFIED BY arrived in MySQL 5.7.6.</summary>
     private static readonly Version MinimumMySql = new(5, 7, 6);
+
+    /// <summary>Roles, CTEs and dynamic privileges arrived in MySQL 8.0.</summary>
+    private static readonly Version MySql8 = new(8, 0);
 
     /// <summary>
     /// The profile of a server that announced <paramref name="serverVersion"/> (such as <c>8.0.36</c> or
@@ -22,16 +26,19 @@ public sealed record MySqlServerProfile(PasswordStatementForm StatementForm)
         ArgumentNullException.ThrowIfNull(serverVersion);
         if (isMariaDb || serverVersion.Contains("MariaDB", StringComparison.OrdinalIgnoreCase))
         {
-            return new MySqlServerProfile(PasswordStatementForm.NativePasswordHash);
+            return new MySqlServerProfile(PasswordStatementForm.NativePasswordHash, MySqlFlavour.MariaDb);
         }
+
+        var version = Leading(serverVersion);
+        var flavour = version >= MySql8 ? MySqlFlavour.MySql8 : MySqlFlavour.MySql57;
 
         // Aurora names only major.minor ("5.7.mysql_aurora.2.11.2"); every Aurora MySQL is 5.7.12-compatible or later.
         if (serverVersion.Contains("mysql_aurora", StringComparison.OrdinalIgnoreCase))
         {
-            return new MySqlServerProfile(PasswordStatementForm.IdentifiedBy);
+            return new MySqlServerProfile(PasswordStatementForm.IdentifiedBy, flavour);
         }
 
-        return Leading(serverVersion) < MinimumMySql ? null : new MySqlServerProfile(PasswordStatementForm.IdentifiedBy);
+        return version < MinimumMySql ? null : new MySqlServerProfile(PasswordStatementForm.IdentifiedBy, flavour);
     }
 
     // "8.0.36-log" -> 8.0.36: the numeric dotted prefix.

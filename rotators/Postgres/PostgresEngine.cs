@@ -83,6 +83,12 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
                 "this one changed nothing; retry once it has finished");
     }
 
+    protected override Task<TargetVerdict> ReadTargetAsync(DriverConnection connection, bool claim, FailureContext context, CancellationToken cancellationToken)
+    {
+        var username = context.RotatedUser!;
+        return connection.RunAsync((db, token) => PostgresTargetCheck.ReadAsync((NpgsqlConnection)db, username, token), cancellationToken);
+    }
+
     protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>
         connection.RunAsync(
             async (db, token) =>

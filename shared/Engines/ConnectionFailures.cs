@@ -110,6 +110,7 @@ public static class ConnectionFailures
     {
         DatabaseStep.Connecting => "while connecting",
         DatabaseStep.Claiming => "while claiming the user for this rotation",
+        DatabaseStep.CheckingTarget => "while checking the privileges of the user to rotate",
         DatabaseStep.PreparingPassword => "while preparing the password statement",
         DatabaseStep.PasswordSent => "after the password statement was sent",
         _ => "during the check login",

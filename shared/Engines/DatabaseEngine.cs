@@ -4,13 +4,22 @@ namespace EscRotators.Engines;
 
 /// <summary>
 /// The rotation sequence every engine shares, written once: connect (abandoning the driver when the deadline fires),
-/// claim the user, set the password, verify a login, close without ever blocking or throwing, and translate every
-/// failure in one order (our certificate check, the engine's own errors, the network, then anything else as a 400
-/// naming the endpoint). An engine supplies only its SQL, its driver and its error translation.
+/// claim the user, refuse a user whose password would hand out administrative power, set the password, verify a
+/// login, close without ever blocking or throwing, and translate every failure in one order (our certificate check,
+/// the engine's own errors, the network, then anything else as a 400 naming the endpoint). An engine supplies only
+/// its SQL, its driver and its error translation.
 /// </summary>
 /// <typeparam name="TClaim">What the engine learns while claiming the user and needs to set the password.</typeparam>
 public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
 {
+    // Why a privileged target is refused, in every such message: the rotated credentials are often readable by more
+    // people than the managing credentials.
+    private const string HandsOutPassword =
+        "The rotator hands the rotated user's new password to whoever may read the rotated credentials, so it rotates only ordinary users.";
+
+    // Enough to act on; an account that is a member of many administrative roles would otherwise flood the reply.
+    private const int MaxReasonsShown = 5;
+
     private readonly SystemTrustStore? _systemTrust;
 
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
@@ -55,6 +64,14 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     /// <summary>Claims <paramref name="username"/> for this session; throws a <see cref="RotationFailureKind.Conflict"/> failure when taken.</summary>
     protected abstract Task<TClaim> ClaimAsync(DriverConnection connection, FailureContext context, string username, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads, before anything changes, whether the claimed user is the managing user itself as the server names the
+    /// session's user, or holds administrative power, directly or through the roles it may assume; the template refuses
+    /// both. When the managing user may not read what decides this, it fails closed with a
+    /// <see cref="RotationFailureKind.Permission"/> failure naming the grants to add.
+    /// </summary>
+    protected abstract Task<TargetVerdict> ReadTargetAsync(DriverConnection connection, TClaim claim, FailureContext context, CancellationToken cancellationToken);
+
     /// <summary>Sets the password; calls <paramref name="sending"/> just before the statement that changes it goes out.</summary>
     protected abstract Task SetPasswordAsync(
         DriverConnection connection,
@@ -84,12 +101,29 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
         CheckUsername(username);
 
         var context = Context(endpoint, $"the managing user {DisplayUser(endpoint.ManagingUser.Username)}", username);
+        if (string.Equals(username, endpoint.ManagingUser.Username, StringComparison.Ordinal))
+        {
+            throw ManagingUserRefused(context);
+        }
+
         DriverConnection? connection = null;
         try
         {
             connection = await OpenConnectionAsync(endpoint, endpoint.ManagingUser, database: true, context.Check, cancellationToken).ConfigureAwait(false);
             context = context with { Step = DatabaseStep.Claiming };
             var claim = await ClaimAsync(connection, context, username, cancellationToken).ConfigureAwait(false);
+            context = context with { Step = DatabaseStep.CheckingTarget };
+            var target = await ReadTargetAsync(connection, claim, context, cancellationToken).ConfigureAwait(false);
+            if (target.IsManagingUser)
+            {
+                throw ManagingUserRefused(context);
+            }
+
+            if (target.Reasons.Count > 0)
+            {
+                throw AdministrativeRefused(context, target.Reasons);
+            }
+
             var session = new Session(this, connection, claim, context with { Step = DatabaseStep.PreparingPassword });
             connection = null;
             return session;
@@ -139,6 +173,25 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The refusal of the managing user as the user to rotate.</summary>
+    private RotationFailedException ManagingUserRefused(FailureContext context) =>
+        new RotationFailedException(
+            RotationFailureKind.PrivilegedTarget,
+            $"refusing to rotate {DisplayUser(context.RotatedUser!)} on {context.Address}: it is the managing user this rotation logs in as. " +
+            $"{HandsOutPassword} Nothing was changed: rotate two ordinary users, and keep the managing user's credentials out of the rotated ones");
+
+    /// <summary>The refusal of an administrative account as the user to rotate, with what makes it one.</summary>
+    /// <param name="reasons">What the account holds, each in the server's terms (e.g. <c>role "ops" has SUPERUSER</c>).</param>
+    private RotationFailedException AdministrativeRefused(FailureContext context, IReadOnlyList<string> reasons)
+    {
+        var shown = string.Join("; ", reasons.Take(MaxReasonsShown));
+        var more = reasons.Count > MaxReasonsShown ? $"; and {reasons.Count - MaxReasonsShown} more" : "";
+        return new RotationFailedException(
+            RotationFailureKind.PrivilegedTarget,
+            $"refusing to rotate {DisplayUser(context.RotatedUser!)} on {context.Address}: it holds administrative power ({shown}{more}). " +
+            $"{HandsOutPassword} Nothing was changed: rotate users without administrative privileges (revoke them, or choose other users)");
     }
 
     private FailureContext Context(DatabaseEndpoint endpoint, string who, string rotatedUser) =>

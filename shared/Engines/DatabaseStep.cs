@@ -9,6 +9,9 @@ public enum DatabaseStep
     /// <summary>Claiming the rotated user with an advisory lock.</summary>
     Claiming,
 
+    /// <summary>Checking that the claimed user is neither the managing user nor an administrative account; nothing has changed yet.</summary>
+    CheckingTarget,
+
     /// <summary>Preparing the password statement; nothing has changed yet.</summary>
     PreparingPassword,
 

@@ -27,6 +27,12 @@ public enum RotationFailureKind
     /// <summary>Another rotation of the same user is in progress.</summary>
     Conflict,
 
+    /// <summary>
+    /// The user to rotate is the managing user or holds administrative power: its new password would hand whoever
+    /// reads the rotated credentials more than the rotated users were meant to have. Refused before any change.
+    /// </summary>
+    PrivilegedTarget,
+
     /// <summary>Any other server-side error.</summary>
     ServerError,
 }

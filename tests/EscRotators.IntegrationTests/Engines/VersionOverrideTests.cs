@@ -24,7 +24,8 @@ public sealed class VersionOverrideTests
             await using var setup = new MySqlCommand(
                 $"SET SESSION sql_log_off = 1; CREATE DATABASE esc_test; " +
                 $"CREATE USER '{manager.Name}'@'%' IDENTIFIED BY '{manager.Password}'; CREATE USER '{user.Name}'@'%' IDENTIFIED BY '{user.Password}'; " +
-                $"GRANT ALTER ON esc_test.* TO '{manager.Name}'@'%'; GRANT CREATE USER ON *.* TO '{manager.Name}'@'%';",
+                $"GRANT ALTER ON esc_test.* TO '{manager.Name}'@'%'; GRANT CREATE USER ON *.* TO '{manager.Name}'@'%'; " +
+                string.Join("; ", MySqlCatalogGrants.MariaDb($"'{manager.Name}'@'%'")) + ";",
                 root);
             await setup.ExecuteNonQueryAsync();
         }

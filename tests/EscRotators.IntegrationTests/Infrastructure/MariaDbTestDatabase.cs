@@ -17,7 +17,7 @@ public sealed class MariaDbTestDatabase : ITestDatabase
     public MariaDbTestDatabase(MariaDbServer server)
     {
         _server = server;
-        _accounts = new MySqlAccounts(server.OpenAdminAsync, server.Database, IdentifiedByNativeHash);
+        _accounts = new MySqlAccounts(server.OpenAdminAsync, server.Database, IdentifiedByNativeHash, MySqlCatalogGrants.MariaDb);
     }
 
     public DbEngine Engine => DbEngine.MariaDb;
@@ -48,6 +48,18 @@ public sealed class MariaDbTestDatabase : ITestDatabase
         _accounts.CreateManagingUserAsync(name, password);
 
     public Task<TestUser> CreateManagingUserWithoutGrantAsync(IEnumerable<TestUser> rotatable) => _accounts.CreateManagingUserWithoutGrantAsync();
+
+    /// <summary>A managing user with ALTER on the database and CREATE USER only: it may change passwords but not read the account catalog.</summary>
+    public Task<TestUser> CreateManagingUserWithoutCatalogReadAsync() => _accounts.CreateManagingUserWithoutCatalogReadAsync(createUser: true);
+
+    /// <summary>Runs one statement as the admin.</summary>
+    public Task ExecuteAsync(string sql) => _accounts.ExecuteAsync(sql);
+
+    /// <summary>A role, dropped on dispose; its name.</summary>
+    public Task<string> CreateRoleAsync() => _accounts.CreateRoleAsync();
+
+    /// <summary>'<paramref name="name"/>'@'%', quoted for SQL the test runs as the admin.</summary>
+    public static string Account(string name) => MySqlAccounts.Account(name);
 
     /// <summary>Lets <paramref name="user"/> log in over TLS only, as RDS parameter groups or hardened servers demand.</summary>
     public Task RequireSslAsync(TestUser user) => _accounts.ExecuteAsync($"ALTER USER {MySqlAccounts.Account(user.Name)} REQUIRE SSL");

@@ -12,9 +12,15 @@ namespace EscRotators.IntegrationTests.Infrastructure;
 /// <param name="openAdmin">Opens a connection as the server's admin.</param>
 /// <param name="database">The database the managing user gets ALTER on.</param>
 /// <param name="identifiedBy">The IDENTIFIED clause for a password (MariaDB: a hash; MySQL 8: the rewritten-in-logs plaintext form).</param>
-public sealed class MySqlAccounts(Func<Task<MySqlConnection>> openAdmin, string database, Func<string, string> identifiedBy) : IAsyncDisposable
+/// <param name="catalogReadGrants">The server's documented read grants on the account catalog, for a quoted account (<see cref="MySqlCatalogGrants"/>).</param>
+public sealed class MySqlAccounts(
+    Func<Task<MySqlConnection>> openAdmin,
+    string database,
+    Func<string, string> identifiedBy,
+    Func<string, IReadOnlyList<string>> catalogReadGrants) : IAsyncDisposable
 {
     private readonly List<string> _created = [];
+    private readonly List<string> _roles = [];
 
     /// <summary>A MySQL string literal for the default sql_mode (no NO_BACKSLASH_ESCAPES).</summary>
     public static string QuoteString(string text)
@@ -38,7 +44,10 @@ public sealed class MySqlAccounts(Func<Task<MySqlConnection>> openAdmin, string 
         return user;
     }
 
-    /// <summary>The least privilege the protocol names: ALTER on the database and CREATE USER globally.</summary>
+    /// <summary>
+    /// The least privilege the protocol names: ALTER on the database, CREATE USER globally, and the column-level read
+    /// grants on the account catalog that let the rotator refuse administrative accounts.
+    /// </summary>
     public async Task<TestUser> CreateManagingUserAsync(string? name = null, string? password = null)
     {
         var manager = await CreateManagingUserWithoutGrantAsync(name ?? Secrets.UniqueName("_mgr"), password).ConfigureAwait(false);
@@ -46,13 +55,39 @@ public sealed class MySqlAccounts(Func<Task<MySqlConnection>> openAdmin, string 
         return manager;
     }
 
-    /// <summary>A managing user that can log in but lacks CREATE USER, so it cannot change other accounts' passwords.</summary>
+    /// <summary>A managing user that can log in and read the account catalog but lacks CREATE USER, so it cannot change other accounts' passwords.</summary>
     public async Task<TestUser> CreateManagingUserWithoutGrantAsync(string? name = null, string? password = null)
     {
-        var manager = new TestUser(name ?? Secrets.UniqueName("_weak"), password ?? Secrets.Plain());
+        var manager = await CreateManagingUserWithoutCatalogReadAsync(name ?? Secrets.UniqueName("_weak"), password).ConfigureAwait(false);
+        foreach (var grant in catalogReadGrants(Account(manager.Name)))
+        {
+            await ExecuteAsync(grant).ConfigureAwait(false);
+        }
+
+        return manager;
+    }
+
+    /// <summary>The managing user as documented before the catalog read grants: ALTER on the database and CREATE USER, nothing else.</summary>
+    public async Task<TestUser> CreateManagingUserWithoutCatalogReadAsync(string? name = null, string? password = null, bool createUser = false)
+    {
+        var manager = new TestUser(name ?? Secrets.UniqueName("_mgr"), password ?? Secrets.Plain());
         await CreateAccountAsync(manager).ConfigureAwait(false);
         await ExecuteAsync($"GRANT ALTER ON {QuoteIdentifier(database)}.* TO {Account(manager.Name)}").ConfigureAwait(false);
+        if (createUser)
+        {
+            await ExecuteAsync($"GRANT CREATE USER ON *.* TO {Account(manager.Name)}").ConfigureAwait(false);
+        }
+
         return manager;
+    }
+
+    /// <summary>A role (MariaDB: <c>CREATE ROLE</c>, host <c>''</c>), dropped on dispose; its name.</summary>
+    public async Task<string> CreateRoleAsync()
+    {
+        var name = Secrets.UniqueName("_role");
+        _roles.Add(name);
+        await ExecuteAsync($"CREATE ROLE {QuoteString(name)}").ConfigureAwait(false);
+        return name;
     }
 
     /// <summary>
@@ -128,6 +163,12 @@ public sealed class MySqlAccounts(Func<Task<MySqlConnection>> openAdmin, string 
         }
 
         _created.Clear();
+        for (var i = _roles.Count - 1; i >= 0; i--)
+        {
+            await ExecuteAsync($"DROP ROLE IF EXISTS {QuoteString(_roles[i])}").ConfigureAwait(false);
+        }
+
+        _roles.Clear();
     }
 
     private async Task CreateAccountAsync(TestUser user)

@@ -41,6 +41,30 @@ public sealed class PostgresTestDatabase : ITestDatabase
         return user;
     }
 
+    /// <summary>A login with role attributes such as <c>SUPERUSER</c> or <c>CREATEROLE</c> (keywords written by the test, not data).</summary>
+    public async Task<TestUser> CreateUserWithAttributesAsync(string attributes)
+    {
+        var user = new TestUser(Secrets.UniqueName("_user"), Secrets.Plain());
+        await CreateRoleAsync($"CREATE ROLE %I LOGIN {attributes} PASSWORD %L", user).ConfigureAwait(false);
+        return user;
+    }
+
+    /// <summary>A group role (NOLOGIN) with <paramref name="attributes"/>; its name.</summary>
+    public async Task<string> CreateGroupAsync(string attributes = "")
+    {
+        var name = Secrets.UniqueName("_grp");
+        _created.Add(name);
+        await ExecuteAsync($"CREATE ROLE %I NOLOGIN {attributes}", name).ConfigureAwait(false);
+        return name;
+    }
+
+    /// <summary>Makes <paramref name="member"/> a member of <paramref name="role"/>, with ADMIN OPTION when asked.</summary>
+    public Task GrantRoleAsync(string role, string member, bool adminOption = false) =>
+        ExecuteAsync(adminOption ? "GRANT %I TO %I WITH ADMIN OPTION" : "GRANT %I TO %I", role, member);
+
+    /// <summary>Makes every session of <paramref name="user"/> start as <paramref name="role"/> (<c>ALTER ROLE ... SET role</c>).</summary>
+    public Task SetSessionRoleAsync(TestUser user, string role) => ExecuteAsync("ALTER ROLE %I SET role TO %I", user.Name, role);
+
     public async Task<TestUser> CreateManagingUserAsync(IEnumerable<TestUser> rotatable, string? name = null, string? password = null)
     {
         var manager = new TestUser(name ?? Secrets.UniqueName("_mgr"), password ?? Secrets.Plain());

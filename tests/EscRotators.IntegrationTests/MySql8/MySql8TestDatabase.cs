@@ -20,7 +20,7 @@ public sealed class MySql8TestDatabase : ITestDatabase
     public MySql8TestDatabase(MySql8Server server)
     {
         _server = server;
-        _accounts = new MySqlAccounts(server.OpenAdminAsync, server.Database, IdentifiedByPlaintext);
+        _accounts = new MySqlAccounts(server.OpenAdminAsync, server.Database, IdentifiedByPlaintext, MySqlCatalogGrants.MySql8);
     }
 
     public MySql8Server Server => _server;

@@ -19,6 +19,18 @@ public sealed class MySqlServerProfileTests
         Assert.That(MySqlServerProfile.Detect(serverVersion, isMariaDb)?.StatementForm, Is.EqualTo(form));
     }
 
+    [TestCase("8.0.36", false, MySqlFlavour.MySql8)]
+    [TestCase("9.1.0", false, MySqlFlavour.MySql8)]
+    [TestCase("8.0.mysql_aurora.3.04.0", false, MySqlFlavour.MySql8)]
+    [TestCase("5.7.44-log", false, MySqlFlavour.MySql57)]
+    [TestCase("5.7.mysql_aurora.2.11.2", false, MySqlFlavour.MySql57)]
+    [TestCase("10.11.19-MariaDB-0+deb12u1-log", true, MySqlFlavour.MariaDb)]
+    [TestCase("8.0.36", true, MySqlFlavour.MariaDb)]
+    public void Server_selects_the_account_catalog_of_its_flavour(string serverVersion, bool isMariaDb, MySqlFlavour flavour)
+    {
+        Assert.That(MySqlServerProfile.Detect(serverVersion, isMariaDb)?.Flavour, Is.EqualTo(flavour));
+    }
+
     [TestCase("8.0.36")]
     [TestCase("5.6.51")]
     [TestCase("5.7.44-log")]

@@ -1,0 +1,8 @@
+using EscRotators.Engines;
+
+namespace EscRotators.MySql;
+
+/// <summary>What the account catalog says about an account to rotate.</summary>
+/// <param name="ManagingAccount">The session's account (<c>CURRENT_USER()</c>), which grants name.</param>
+/// <param name="Target">The verdict; null when the managing user may not read the catalog tables the check needs.</param>
+internal sealed record MySqlTargetVerdict(SessionAccount ManagingAccount, TargetVerdict? Target);
