@@ -186,7 +186,8 @@ public sealed class RogueMySqlServer : IAsyncDisposable
         }
     }
 
-    // The rotation's statements on an accepted login: the claim, the password statement, the release.
+    // The rotation's statements on an accepted login: the claim, the privilege check (its accounts hold nothing), the
+    // password statement, the release. A batch gets one result per statement, chained by SERVER_MORE_RESULTS_EXISTS.
     private static async Task PlayStatementsAsync(Stream stream, CancellationToken cancellationToken)
     {
         while (true)
@@ -197,42 +198,61 @@ public sealed class RogueMySqlServer : IAsyncDisposable
                 return;
             }
 
-            var text = Encoding.UTF8.GetString(command, 1, command.Length - 1);
-            if (text.Contains("GET_LOCK", StringComparison.Ordinal))
+            var statements = Encoding.UTF8.GetString(command, 1, command.Length - 1).Split(";\n");
+            for (var i = 0; i < statements.Length; i++)
             {
-                await WriteResultAsync(stream, sequence, 2, cancellationToken);
-            }
-            else if (text.Contains("RELEASE_LOCK", StringComparison.Ordinal))
-            {
-                await WriteResultAsync(stream, sequence, 1, cancellationToken);
-            }
-            else
-            {
-                await WriteAsync(stream, Ok(), ++sequence, cancellationToken);
+                sequence = await AnswerAsync(stream, statements[i], sequence, more: i < statements.Length - 1, cancellationToken);
             }
         }
     }
 
-    // One row of 1s: the column count, the column definitions, EOF, the row, EOF.
-    private static async Task WriteResultAsync(Stream stream, byte sequence, int columns, CancellationToken cancellationToken)
+    private static Task<byte> AnswerAsync(Stream stream, string statement, byte sequence, bool more, CancellationToken cancellationToken) => statement switch
     {
+        _ when statement.Contains("GET_LOCK", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [["1", "1"]], more, cancellationToken),
+        _ when statement.Contains("RELEASE_LOCK", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [["1"]], more, cancellationToken),
+        _ when statement.Contains("CURRENT_USER()", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [["rogue@%", "rogue@localhost"]], more, cancellationToken),
+        _ when statement.Contains("FROM mysql.", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [], more, cancellationToken),
+        _ => WriteOkAsync(stream, sequence, more, cancellationToken),
+    };
+
+    // A result set of text columns: the column count, the column definitions, EOF, the rows, EOF.
+    private static async Task<byte> WriteResultAsync(Stream stream, byte sequence, string[][] rows, bool more, CancellationToken cancellationToken)
+    {
+        var columns = rows is [var first, ..] ? first.Length : 1;
         await WriteAsync(stream, [(byte)columns], ++sequence, cancellationToken);
         for (var i = 0; i < columns; i++)
         {
-            byte[] definition = [3, .. "def"u8.ToArray(), 0, 0, 0, 1, (byte)('a' + i), 0, 0x0c, 0x3f, 0, 21, 0, 0, 0, 0x08, 0x81, 0, 0, 0, 0];
+            // catalog "def", no schema or table, name a..., utf8 (33), length 255, VAR_STRING, no flags.
+            byte[] definition = [3, .. "def"u8.ToArray(), 0, 0, 0, 1, (byte)('a' + i), 0, 0x0c, 0x21, 0, 255, 0, 0, 0, 0xFD, 0, 0, 0, 0, 0];
             await WriteAsync(stream, definition, ++sequence, cancellationToken);
         }
 
-        await WriteAsync(stream, [0xFE, 0, 0, 0x02, 0], ++sequence, cancellationToken);
-        var row = new List<byte>();
-        for (var i = 0; i < columns; i++)
+        await WriteAsync(stream, Eof(more: false), ++sequence, cancellationToken);
+        foreach (var row in rows)
         {
-            row.AddRange([1, (byte)'1']);
+            var payload = new List<byte>();
+            foreach (var value in row)
+            {
+                var bytes = Encoding.UTF8.GetBytes(value);
+                payload.Add((byte)bytes.Length);
+                payload.AddRange(bytes);
+            }
+
+            await WriteAsync(stream, [.. payload], ++sequence, cancellationToken);
         }
 
-        await WriteAsync(stream, [.. row], ++sequence, cancellationToken);
-        await WriteAsync(stream, [0xFE, 0, 0, 0x02, 0], ++sequence, cancellationToken);
+        await WriteAsync(stream, Eof(more), ++sequence, cancellationToken);
+        return sequence;
     }
+
+    private static async Task<byte> WriteOkAsync(Stream stream, byte sequence, bool more, CancellationToken cancellationToken)
+    {
+        await WriteAsync(stream, [0x00, 0, 0, (byte)(more ? 0x0A : 0x02), 0, 0, 0], ++sequence, cancellationToken);
+        return sequence;
+    }
+
+    // EOF with SERVER_STATUS_AUTOCOMMIT, and SERVER_MORE_RESULTS_EXISTS when another result follows.
+    private static byte[] Eof(bool more) => [0xFE, 0, 0, (byte)(more ? 0x0A : 0x02), 0];
 
     private static byte[] Switch(string plugin, byte[] data) => [0xFE, .. Encoding.ASCII.GetBytes(plugin + "\0"), .. data];
 
