@@ -35,6 +35,21 @@ internal sealed class AdapterEndpoint : IAsyncDisposable
     /// <summary>Everything the process logged so far.</summary>
     public string Log => _server?.Log ?? PublishedLambda.Log(_lambda!);
 
+    /// <summary>
+    /// The log once it holds <paramref name="text"/>, or as it stands after five seconds: the process reads its own
+    /// output asynchronously, so a line written while the reply is sent may arrive just after it.
+    /// </summary>
+    public async Task<string> LogOnceItContainsAsync(string text)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!Log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20);
+        }
+
+        return Log;
+    }
+
     public static Dictionary<string, string> Environment(Uri jwksUrl, LoopbackCertificate tls) => new(StringComparer.Ordinal)
     {
         ["ESC_ROTATOR_AUDIENCE"] = Audience,
