@@ -106,8 +106,9 @@ export interface FunctionOptions {
     extraPermissions?: PolicyStatement[];
     variables: Record<string, pulumi.Input<string>>;
     extraFiles: ExtraFile[];
-    /** Resolves before any resource is registered; a failure stops the update with nothing created. */
-    gate?: pulumi.Output<unknown>;
+    securityGroupDescription?: string;
+    /** Checks that resolve before any resource is registered; a failure stops the update with nothing created. */
+    gate?: (network: ResolvedNetwork) => pulumi.Output<unknown>;
 }
 
 /** The function in the database's VPC with egress to the database port only; both modes start here. */
@@ -121,10 +122,11 @@ export function declareFunction(
 ): FunctionParts {
     const prefix = settings.namePrefix;
     // Each input that every resource depends on waits for the gate, so a failed check leaves nothing behind.
-    const gated = <T>(value: pulumi.Input<T>): pulumi.Input<T> => options.gate === undefined
-        ? value
-        : pulumi.all([value, options.gate]).apply(([v]) => v as pulumi.Unwrap<T>) as pulumi.Input<T>;
     const resolved = resolveNetwork(settings);
+    const gate = options.gate?.(resolved);
+    const gated = <T>(value: pulumi.Input<T>): pulumi.Input<T> => gate === undefined
+        ? value
+        : pulumi.all([value, gate]).apply(([v]) => v as pulumi.Unwrap<T>) as pulumi.Input<T>;
     const network: ResolvedNetwork = { ...resolved, vpcId: pulumi.output(gated(resolved.vpcId)) };
 
     // The function's security group: its only egress is the database port on the database's security group
@@ -133,7 +135,7 @@ export function declareFunction(
     // declared here.
     const lambdaSecurityGroup = track(new aws.ec2.SecurityGroup(`${prefix}-sg`, {
         vpcId: network.vpcId,
-        description: "ESC rotator Lambda: egress to the database port only",
+        description: options.securityGroupDescription ?? "ESC rotator Lambda: egress to the database port only",
         revokeRulesOnDelete: true,
         tags,
     }));
