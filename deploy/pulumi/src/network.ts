@@ -1,7 +1,7 @@
 // Where the database is and how the function reaches it, for each of the three network modes.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Engine, Settings } from "./settings";
+import { Engine, FunctionSettings } from "./settings";
 
 export interface ResolvedNetwork {
     host: pulumi.Output<string>;
@@ -37,7 +37,7 @@ function firstSecurityGroup(groups: string[], what: string): string {
     return groups[0];
 }
 
-export function resolveNetwork(settings: Settings): ResolvedNetwork {
+export function resolveNetwork(settings: FunctionSettings): ResolvedNetwork {
     const network = settings.network;
     switch (network.mode) {
         case "rdsCluster": {
@@ -79,7 +79,7 @@ interface RdsDatabase {
 }
 
 // The engine is checked against what RDS reports; the subnets and VPC come from the database's subnet group.
-function fromRds(settings: Settings, what: string, database: pulumi.Output<RdsDatabase>): ResolvedNetwork {
+function fromRds(settings: FunctionSettings, what: string, database: pulumi.Output<RdsDatabase>): ResolvedNetwork {
     const checked = database.apply(d => {
         checkEngine(settings.engine, d.engine, what);
         return d;

@@ -136,3 +136,61 @@ export function lambdaAssumeRolePolicy(): PolicyDocument {
         }],
     };
 }
+
+/** What the execution role needs in the Secrets Manager mode; see secretsManagerPermissions. */
+export interface SecretsManagerAccess {
+    partition: string;
+    region: string;
+    secretArns: string[];
+    masterSecretArns: string[];
+    kmsKeyArn?: string;
+}
+
+/** The DNS name of Secrets Manager in a region, as `kms:ViaService` names it. */
+export function secretsManagerServiceHost(partition: string, region: string): string {
+    return `secretsmanager.${region}.${partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}`;
+}
+
+/**
+ * The rotation function's Secrets Manager permissions: the four secret operations of the four steps on the
+ * rotated secrets only, reading (never writing) their master secrets, and GetRandomPassword, which acts on no
+ * resource. A customer key is used through Secrets Manager only.
+ */
+export function secretsManagerPermissions(access: SecretsManagerAccess): PolicyStatement[] {
+    const statements: PolicyStatement[] = [{
+        Sid: "RotateTheseSecretsOnly",
+        Effect: "Allow",
+        Action: [
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecretVersionStage",
+        ],
+        Resource: [...access.secretArns],
+    }];
+    if (access.masterSecretArns.length > 0) {
+        statements.push({
+            Sid: "ReadMasterSecrets",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: [...access.masterSecretArns],
+        });
+    }
+    // GetRandomPassword has no resource type: IAM accepts only "*" for it.
+    statements.push({
+        Sid: "GenerateRandomPassword",
+        Effect: "Allow",
+        Action: "secretsmanager:GetRandomPassword",
+        Resource: "*",
+    });
+    if (access.kmsKeyArn !== undefined) {
+        statements.push({
+            Sid: "SecretsKeyThroughSecretsManagerOnly",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: access.kmsKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": secretsManagerServiceHost(access.partition, access.region) } },
+        });
+    }
+    return statements;
+}

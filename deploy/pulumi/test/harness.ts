@@ -8,7 +8,8 @@ import JSZip from "jszip";
 import { parse } from "yaml";
 import { EscEnvironment, validateEnvironments } from "./escSchema";
 import { deployRotator, RotatorDeployment } from "../src/program";
-import { readSettings } from "../src/settings";
+import { deploySecretsManagerRotator, SecretsManagerDeployment } from "../src/secretsManager";
+import { readSecretsManagerSettings, readSettings } from "../src/settings";
 
 export const organization = "acme";
 export const project = "esc-rotators";
@@ -33,6 +34,12 @@ export interface FakeAccount {
     instanceEngine?: string;
     /** An OIDC provider that already exists for the issuer URL, or undefined for none. */
     existingOidcProvider?: { arn: string; clientIdLists: string[]; tags?: Record<string, string> };
+    /** The account of the deploying credentials; default `account`. */
+    callerAccount?: string;
+    /** Existing VPC endpoints by id. */
+    vpcEndpoints?: Record<string, {
+        serviceName: string; vpcId: string; privateDnsEnabled: boolean; vpcEndpointType: string; securityGroupIds: string[];
+    }>;
 }
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
@@ -65,7 +72,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 state.arn = `arn:aws:lambda:us-west-2:${account}:code-signing-config:csc-0123`;
                 break;
         }
-        const id = args.type === "aws:ec2/securityGroup:SecurityGroup" ? "sg-0lambda" : `${args.name}-id`;
+        switch (args.type) {
+            case "aws:ec2/vpcEndpoint:VpcEndpoint":
+                state.arn = `arn:aws:ec2:us-west-2:${account}:vpc-endpoint/vpce-0created`;
+                return { id: "vpce-0created", state };
+        }
+        const id = args.type === "aws:ec2/securityGroup:SecurityGroup"
+            ? (args.name.endsWith("-sm-endpoint-sg") ? "sg-0endpoint" : "sg-0lambda")
+            : `${args.name}-id`;
         return { id, state };
     }
 
@@ -102,6 +116,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                     throw new Error("NoSuchEntity: OpenIDConnect provider not found");
                 }
                 return { ...existing, tags: existing.tags ?? {}, url: args.inputs.url, thumbprintLists: [] };
+            }
+            case "aws:index/getCallerIdentity:getCallerIdentity": {
+                const caller = this.account.callerAccount ?? account;
+                return { accountId: caller, arn: `arn:aws:iam::${caller}:user/deployer`, userId: "AIDA0", id: caller };
+            }
+            case "aws:ec2/getVpcEndpoint:getVpcEndpoint": {
+                const existing = this.account.vpcEndpoints?.[args.inputs.id];
+                if (existing === undefined) {
+                    throw new Error(`InvalidVpcEndpointId.NotFound: ${args.inputs.id}`);
+                }
+                return { id: args.inputs.id, state: "available", ...existing };
             }
             default:
                 throw new Error(`unexpected data-source call ${args.token}`);
@@ -238,4 +263,47 @@ export async function assetText(recorded: any): Promise<string> {
         return await value.text;
     }
     throw new Error(`not a string asset: ${JSON.stringify(value)}`);
+}
+
+export const secretArn = (name: string, region = "us-west-2", owner = account) =>
+    `arn:aws:secretsmanager:${region}:${owner}:secret:${name}-AbC123`;
+export const kmsKeyArn = `arn:aws:kms:us-west-2:${account}:key/0123abcd-0123-4567-89ab-0123456789ab`;
+
+/** A typical Secrets Manager mode stack: two secrets of one RDS cluster; tests override keys. */
+export function secretsManagerConfig(zipPath: string): Record<string, string> {
+    return {
+        mode: "secretsManager",
+        engine: "postgres",
+        rdsClusterIdentifier: "orders",
+        secretArns: JSON.stringify([secretArn("orders/app"), secretArn("orders/reporting")]),
+        rotatorZip: zipPath,
+    };
+}
+
+export interface SecretsManagerRun {
+    mocks: RecordingMocks;
+    deployment: SecretsManagerDeployment;
+}
+
+/** Declares the Secrets Manager mode with `config` in us-west-2 and waits until every resource is registered. */
+export async function runSecretsManagerProgram(
+    config: Record<string, string | undefined>,
+    fake: FakeAccount = {},
+): Promise<SecretsManagerRun> {
+    const mocks = new RecordingMocks(fake);
+    await pulumi.runtime.setMocks(mocks, project, stack, false, organization);
+    const projectDir = tempDir();
+    const settings = readSecretsManagerSettings({ get: key => config[key] }, "us-west-2", projectDir);
+    const deployment = deploySecretsManagerRotator(settings, projectDir);
+    await valueOf(deployment.functionArn);
+    await valueOf(deployment.secretsManagerEndpointId);
+    let seen = -1;
+    while (seen !== deployment.resources.length) {
+        seen = deployment.resources.length;
+        await Promise.all(deployment.resources.map(r => valueOf(r.urn)));
+        await Promise.all(deployment.resources
+            .filter((r): r is pulumi.CustomResource => pulumi.CustomResource.isInstance(r))
+            .map(r => valueOf(r.id)));
+    }
+    return { mocks, deployment };
 }

@@ -4,13 +4,18 @@ import * as fs from "fs";
 import * as path from "path";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { readSettings } from "../src/settings";
+import { readSecretsManagerSettings, readSettings } from "../src/settings";
 
 const projectDir = path.join(__dirname, "..", "..");
 
 function keysRead(config: Record<string, string>): Set<string> {
     const seen = new Set<string>();
-    readSettings({ get: key => { seen.add(key); return config[key]; } }, "acme", projectDir);
+    const source = { get: (key: string) => { seen.add(key); return config[key]; } };
+    if (config.mode === "secretsManager") {
+        readSecretsManagerSettings(source, "us-west-2", projectDir);
+    } else {
+        readSettings(source, "acme", projectDir);
+    }
     return seen;
 }
 
@@ -30,6 +35,12 @@ test("every configuration key the program reads is described in Pulumi.yaml", ()
     const read = new Set([
         ...keysRead({ ...common, rdsClusterIdentifier: "c", adapter: "true", jwksPath: "j.json" }),
         ...keysRead({ ...common, subnetIds: "subnet-0a", dbSecurityGroupId: "sg-0a", dbHost: "h", dbPort: "5432", caBundlePath: "b.pem" }),
+        ...keysRead({
+            mode: "secretsManager", engine: "postgres", rdsClusterIdentifier: "c",
+            secretArns: JSON.stringify(["arn:aws:secretsmanager:us-west-2:123456789012:secret:app-AbCdEf"]),
+            masterSecretArns: JSON.stringify(["arn:aws:secretsmanager:us-west-2:123456789012:secret:master-AbCdEf"]),
+            secretsKmsKeyArn: "arn:aws:kms:us-west-2:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab",
+        }),
     ]);
     // Read by index.ts itself: the organization override and the secret password.
     read.add("organization");
