@@ -220,19 +220,29 @@ export function declareFunction(
     return { fn, securityGroup: lambdaSecurityGroup, network };
 }
 
-export function deployRotator(settings: Settings, secrets: Secrets, projectDir: string): RotatorDeployment {
-    // Missing files stop the program here, before any resource is declared.
-    const extraFiles = extraFilesFor(settings);
-    checkCodeInputs(settings.rotatorZip, extraFiles);
-
-    const prefix = settings.namePrefix;
+/** What both modes' programs start from: a list of the resources they declare, and the tags that name the stack. */
+export function deploymentScope(): {
+    resources: pulumi.Resource[];
+    track: <T extends pulumi.Resource>(r: T) => T;
+    stackId: string;
+    tags: Record<string, string>;
+} {
     const resources: pulumi.Resource[] = [];
     const track = <T extends pulumi.Resource>(r: T): T => {
         resources.push(r);
         return r;
     };
     const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
-    const tags = { "esc-rotators:stack": stackId };
+    return { resources, track, stackId, tags: { "esc-rotators:stack": stackId } };
+}
+
+export function deployRotator(settings: Settings, secrets: Secrets, projectDir: string): RotatorDeployment {
+    // Missing files stop the program here, before any resource is declared.
+    const extraFiles = extraFilesFor(settings);
+    checkCodeInputs(settings.rotatorZip, extraFiles);
+
+    const prefix = settings.namePrefix;
+    const { resources, track, stackId, tags } = deploymentScope();
 
     const variables: Record<string, pulumi.Input<string>> = {};
     if (settings.adapter !== undefined) {

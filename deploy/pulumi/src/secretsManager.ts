@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { caBundleFileName, checkCodeInputs, ExtraFile, rdsCaBundleFileName, rdsCaBundlePem } from "./code";
 import { ResolvedNetwork } from "./network";
 import { secretsManagerPermissions } from "./policies";
-import { declareFunction } from "./program";
+import { declareFunction, deploymentScope } from "./program";
 import { SecretsManagerSettings } from "./settings";
 
 export interface SecretsManagerDeployment {
@@ -67,13 +67,7 @@ export function deploySecretsManagerRotator(settings: SecretsManagerSettings, pr
     checkCodeInputs(settings.rotatorZip, extraFiles);
 
     const prefix = settings.namePrefix;
-    const resources: pulumi.Resource[] = [];
-    const track = <T extends pulumi.Resource>(r: T): T => {
-        resources.push(r);
-        return r;
-    };
-    const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
-    const tags = { "esc-rotators:stack": stackId };
+    const { resources, track, stackId, tags } = deploymentScope();
 
     // Checks only the cloud can answer run before any resource: the credentials' account, and an existing
     // endpoint's service, VPC and private DNS.
