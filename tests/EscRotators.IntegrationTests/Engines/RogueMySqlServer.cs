@@ -247,16 +247,18 @@ public sealed class RogueMySqlServer : IAsyncDisposable
 
     private static async Task<byte> WriteOkAsync(Stream stream, byte sequence, bool more, CancellationToken cancellationToken)
     {
-        await WriteAsync(stream, [0x00, 0, 0, (byte)(more ? 0x0A : 0x02), 0, 0, 0], ++sequence, cancellationToken);
+        await WriteAsync(stream, Ok(more), ++sequence, cancellationToken);
         return sequence;
     }
 
-    // EOF with SERVER_STATUS_AUTOCOMMIT, and SERVER_MORE_RESULTS_EXISTS when another result follows.
-    private static byte[] Eof(bool more) => [0xFE, 0, 0, (byte)(more ? 0x0A : 0x02), 0];
+    private static byte[] Eof(bool more) => [0xFE, 0, 0, Status(more), 0];
+
+    // SERVER_STATUS_AUTOCOMMIT, and SERVER_MORE_RESULTS_EXISTS when another result of the batch follows.
+    private static byte Status(bool more) => (byte)(more ? 0x0A : 0x02);
 
     private static byte[] Switch(string plugin, byte[] data) => [0xFE, .. Encoding.ASCII.GetBytes(plugin + "\0"), .. data];
 
-    private static byte[] Ok() => [0x00, 0, 0, 0x02, 0, 0, 0];
+    private static byte[] Ok(bool more = false) => [0x00, 0, 0, Status(more), 0, 0, 0];
 
     private static Task WriteAsync(Stream stream, byte[] payload, int sequence, CancellationToken cancellationToken) =>
         stream.WriteAsync(MySqlPackets.Packet([.. payload], (byte)sequence), cancellationToken).AsTask();
