@@ -230,12 +230,16 @@ async function settle(deployment: RotatorDeployment): Promise<void> {
     if (deployment.adapterUrl !== undefined) {
         await valueOf(deployment.adapterUrl);
     }
-    // Resources may be declared late (the OIDC provider after its lookup); wait until the list stops growing.
+    await settleResources(deployment.resources);
+}
+
+/** Waits until every resource is registered; some are declared late (after a lookup), so until the list stops growing. */
+async function settleResources(resources: pulumi.Resource[]): Promise<void> {
     let seen = -1;
-    while (seen !== deployment.resources.length) {
-        seen = deployment.resources.length;
-        await Promise.all(deployment.resources.map(r => valueOf(r.urn)));
-        await Promise.all(deployment.resources
+    while (seen !== resources.length) {
+        seen = resources.length;
+        await Promise.all(resources.map(r => valueOf(r.urn)));
+        await Promise.all(resources
             .filter((r): r is pulumi.CustomResource => pulumi.CustomResource.isInstance(r))
             .map(r => valueOf(r.id)));
     }
@@ -297,13 +301,6 @@ export async function runSecretsManagerProgram(
     const deployment = deploySecretsManagerRotator(settings, projectDir);
     await valueOf(deployment.functionArn);
     await valueOf(deployment.secretsManagerEndpointId);
-    let seen = -1;
-    while (seen !== deployment.resources.length) {
-        seen = deployment.resources.length;
-        await Promise.all(deployment.resources.map(r => valueOf(r.urn)));
-        await Promise.all(deployment.resources
-            .filter((r): r is pulumi.CustomResource => pulumi.CustomResource.isInstance(r))
-            .map(r => valueOf(r.id)));
-    }
+    await settleResources(deployment.resources);
     return { mocks, deployment };
 }

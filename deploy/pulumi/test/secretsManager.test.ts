@@ -72,6 +72,18 @@ function rules(mocks: RecordingMocks, type: string) {
     })).sort((a, b) => `${a.sg}${a.from}`.localeCompare(`${b.sg}${b.from}`));
 }
 
+/** The function's only rules: PostgreSQL to the cluster's group and HTTPS to the endpoint's group, each admitted there. */
+function assertDatabaseAndEndpointRules(run: SecretsManagerRun, endpointGroup: string): void {
+    assert.deepEqual(rules(run.mocks, T.egress), [
+        { sg: "sg-0lambda", proto: "tcp", from: 443, to: 443, peer: endpointGroup, cidr: undefined },
+        { sg: "sg-0lambda", proto: "tcp", from: 5432, to: 5432, peer: "sg-0cluster", cidr: undefined },
+    ]);
+    assert.deepEqual(rules(run.mocks, T.ingress), [
+        { sg: "sg-0cluster", proto: "tcp", from: 5432, to: 5432, peer: "sg-0lambda", cidr: undefined },
+        { sg: endpointGroup, proto: "tcp", from: 443, to: 443, peer: "sg-0lambda", cidr: undefined },
+    ]);
+}
+
 describe("Secrets Manager mode: two secrets, endpoint created", () => {
     let run: SecretsManagerRun;
     before(async () => {
@@ -166,14 +178,7 @@ describe("Secrets Manager mode: two secrets, endpoint created", () => {
     });
 
     test("egress: the database port and HTTPS to the endpoint's group; the endpoint admits HTTPS from the function only", async () => {
-        assert.deepEqual(rules(run.mocks, T.egress), [
-            { sg: "sg-0lambda", proto: "tcp", from: 443, to: 443, peer: "sg-0endpoint", cidr: undefined },
-            { sg: "sg-0lambda", proto: "tcp", from: 5432, to: 5432, peer: "sg-0cluster", cidr: undefined },
-        ]);
-        assert.deepEqual(rules(run.mocks, T.ingress), [
-            { sg: "sg-0cluster", proto: "tcp", from: 5432, to: 5432, peer: "sg-0lambda", cidr: undefined },
-            { sg: "sg-0endpoint", proto: "tcp", from: 443, to: 443, peer: "sg-0lambda", cidr: undefined },
-        ]);
+        assertDatabaseAndEndpointRules(run, "sg-0endpoint");
         assert.equal(await valueOf(run.deployment.secretsManagerEndpointId), "vpce-0created");
     });
 
@@ -249,14 +254,7 @@ describe("Secrets Manager mode: an existing endpoint by id", () => {
         assert.equal(run.mocks.ofType(T.sg).length, 1);
         const lookup = run.mocks.calls.filter(c => c.token === "aws:ec2/getVpcEndpoint:getVpcEndpoint");
         assert.deepEqual(lookup.map(c => c.inputs.id), [existingEndpointId]);
-        assert.deepEqual(rules(run.mocks, T.egress), [
-            { sg: "sg-0lambda", proto: "tcp", from: 443, to: 443, peer: "sg-0shared", cidr: undefined },
-            { sg: "sg-0lambda", proto: "tcp", from: 5432, to: 5432, peer: "sg-0cluster", cidr: undefined },
-        ]);
-        assert.deepEqual(rules(run.mocks, T.ingress), [
-            { sg: "sg-0cluster", proto: "tcp", from: 5432, to: 5432, peer: "sg-0lambda", cidr: undefined },
-            { sg: "sg-0shared", proto: "tcp", from: 443, to: 443, peer: "sg-0lambda", cidr: undefined },
-        ]);
+        assertDatabaseAndEndpointRules(run, "sg-0shared");
         assert.equal(await valueOf(run.deployment.secretsManagerEndpointId), existingEndpointId);
     });
 });
