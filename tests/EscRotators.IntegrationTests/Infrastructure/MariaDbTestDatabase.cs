@@ -69,6 +69,8 @@ public sealed class MariaDbTestDatabase : ITestDatabase
 
     public Task<int> CountSessionsAsync(params string[] users) => _accounts.CountSessionsAsync(users);
 
+    public void DropAtEnd(string name) => _accounts.DropAtEnd(name);
+
     public Task LogMarkerAsync(string marker) => _accounts.LogMarkerAsync(marker);
 
     public ValueTask DisposeAsync() => _accounts.DisposeAsync();

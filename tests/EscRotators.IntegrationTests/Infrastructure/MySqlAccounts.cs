@@ -37,6 +37,9 @@ public sealed class MySqlAccounts(
 
     public static string Account(string name) => QuoteString(name) + "@'%'";
 
+    /// <summary>Drops '<paramref name="name"/>'@'%' at the end, first of all.</summary>
+    public void DropAtEnd(string name) => _created.Add(name);
+
     public async Task<TestUser> CreateUserAsync(string? name = null, string? password = null)
     {
         var user = new TestUser(name ?? Secrets.UniqueName("_user"), password ?? Secrets.Plain());

@@ -157,6 +157,12 @@ public sealed class PostgresTestDatabase : ITestDatabase
         return (int)(await select.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
     }
 
+    public void DropAtEnd(string name) => _created.Add(name);
+
+    /// <summary>Sets <paramref name="user"/>'s password as the admin, behind the rotator's back.</summary>
+    public Task AlterPasswordAsync(string user, string password) =>
+        ExecuteAsync("ALTER ROLE %I PASSWORD %L", user, ScramSha256Verifier.Create(password));
+
     public async Task<int> CountSessionsAsync(params string[] users)
     {
         await using var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false);
