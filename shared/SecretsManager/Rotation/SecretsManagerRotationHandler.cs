@@ -269,7 +269,16 @@ public sealed class SecretsManagerRotationHandler
                 Port = master.Port ?? current.EffectivePort,
             };
             _doing = $"setting the password of \"{pending.Username}\" as the master user";
-            var session = await OnDatabaseAsync(ct => engine.BeginAlternateAsync(Attempt(managing), pending.Username, current.Username, ct)).ConfigureAwait(false);
+            IPasswordChangeSession session;
+            try
+            {
+                session = await OnDatabaseAsync(ct => engine.BeginAlternateAsync(Attempt(managing), pending.Username, current.Username, ct)).ConfigureAwait(false);
+            }
+            catch (RotationFailedException refused) when (refused.Kind == RotationFailureKind.Authentication)
+            {
+                throw Fail($"the master secret's credentials do not log in: {refused.Message}", "nothing was changed; fix the master secret (masterarn) or its user's password");
+            }
+
             await SetAndVerifyAsync(engine, session, pending, pendingEndpoint, $"the current user \"{current.Username}\" still logs in with AWSCURRENT").ConfigureAwait(false);
             return "password set by the master user";
         }
@@ -350,6 +359,8 @@ public sealed class SecretsManagerRotationHandler
         // finishSecret: AWSCURRENT moves to this version (the guard returned already if it is there).
         private async Task<string> FinishAsync(Dictionary<string, string[]> versions)
         {
+            // Not needed for the move; read so that a failure names the database like every other step's.
+            _ = await ReadPendingAsync().ConfigureAwait(false);
             var holder = versions.FirstOrDefault(v => v.Value.Contains(Current, StringComparer.Ordinal)).Key;
             _doing = "moving AWSCURRENT to the new version";
             await CallAsync(c => c.UpdateSecretVersionStageAsync(

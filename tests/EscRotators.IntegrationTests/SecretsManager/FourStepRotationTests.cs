@@ -133,6 +133,7 @@ public sealed class FourStepRotationTests
                 Assert.That((await scenario.StepAsync(step, token)).Error, Is.Null, $"{failing}: {step} before the failure");
             }
 
+            TestContext.Out.WriteLine($"{failing}: {failed?.Error?.Message}");
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(failed!.Error, Is.Not.Null, $"{failing} failed");
