@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.IntegrationTests.Lambda;
 using EscRotators.SecretsManager;
@@ -237,6 +238,30 @@ public sealed class FourStepRotationTests
                 Assert.That(string.Join("\n", logs), Does.Not.Contain(form), "a password is in the rotator's log");
             }
         }
+    }
+
+    [TestCase(DbEngine.Postgres, Category = "Postgres")]
+    [TestCase(DbEngine.MariaDb, Category = "MySql")]
+    public async Task Ssl_true_verifies_the_certificate_and_a_tls_object_wins_over_ssl(DbEngine engine)
+    {
+        // The servers' certificates name "localhost": ssl true (verify-full with the function's CA bundle) works there.
+        await using var verified = await SecretsManagerScenario.MultiUserAsync(_fake, engine, s => s["ssl"] = true, host: "localhost");
+        TlsMaterial.Require(verified.Db);
+        await verified.RotateAsync();
+        Assert.That(await verified.CurrentLogsInAsync(), Is.True);
+
+        // A tls object with another CA wins over ssl false, and the rotation refuses rather than fall back.
+        await using var refused = await SecretsManagerScenario.MultiUserAsync(
+            _fake, engine, s => { s["ssl"] = false; s["tls"] = new JsonObject { ["mode"] = "verify-full", ["caBundle"] = TlsMaterial.WrongCa }; }, host: "localhost");
+        var token = Guid.NewGuid().ToString();
+        await _fake.StartRotationAsync(refused.SecretName, token);
+        Assert.That((await refused.StepAsync("createSecret", token)).Error, Is.Null);
+
+        var result = await refused.StepAsync("setSecret", token);
+
+        Assert.That(result.Error?.Message, Does.Contain("certificate"), result.Log);
+        Assert.That(await refused.Db.CanLogInAsync(refused.Clone, "anything"), Is.False);
+        Assert.That(await refused.CurrentLogsInAsync(), Is.True, "AWSCURRENT still logs in");
     }
 
     [TestCase("wrong key")]

@@ -51,7 +51,8 @@ internal sealed class SecretsManagerScenario : IAsyncDisposable
     public string Clone => User.Name + "_clone";
 
     /// <summary>A multi-user secret; <paramref name="edit"/> changes its JSON before it is stored.</summary>
-    public static async Task<SecretsManagerScenario> MultiUserAsync(FakeSecretsManager fake, DbEngine engine, Action<JsonObject>? edit = null)
+    /// <param name="host">The host both secrets name, instead of the server's own address (e.g. <c>localhost</c>, the name its certificate holds).</param>
+    public static async Task<SecretsManagerScenario> MultiUserAsync(FakeSecretsManager fake, DbEngine engine, Action<JsonObject>? edit = null, string? host = null)
     {
         var db = await TestDatabases.OpenAsync(engine);
         var user = await db.CreateUserAsync(password: Secrets.Hostile());
@@ -67,9 +68,12 @@ internal sealed class SecretsManagerScenario : IAsyncDisposable
         var id = Interlocked.Increment(ref _counter).ToString(CultureInfo.InvariantCulture);
         var masterName = $"master-{id}-{Guid.NewGuid():N}";
         var secretName = $"app-{id}-{Guid.NewGuid():N}";
-        await fake.SeedAsync(masterName, SecretJson(db, master, null).ToJsonString(), Guid.NewGuid().ToString());
+        var masterSecret = SecretJson(db, master, null);
+        masterSecret["host"] = host ?? db.Host;
+        await fake.SeedAsync(masterName, masterSecret.ToJsonString(), Guid.NewGuid().ToString());
         var masterArn = (string)(await fake.DescribeAsync(masterName))["ARN"]!;
         var secret = SecretJson(db, user, masterArn);
+        secret["host"] = host ?? db.Host;
         edit?.Invoke(secret);
         await fake.SeedAsync(secretName, secret.ToJsonString(), Guid.NewGuid().ToString());
         return new SecretsManagerScenario(fake, db, user, master, secretName, masterName);
