@@ -104,7 +104,8 @@ public sealed class LoggingTests
         }
     }
 
-    private static async Task<string> ReadLogUntilMarkerAsync(ITestDatabase db, string path, long start)
+    /// <summary>The server's statement log from <paramref name="start"/> up to a marker statement run now.</summary>
+    internal static async Task<string> ReadLogUntilMarkerAsync(ITestDatabase db, string path, long start)
     {
         // The marker statement runs after the rotations; once it is in the file, everything before it is too.
         var marker = "esc-log-marker-" + Guid.NewGuid().ToString("N");
