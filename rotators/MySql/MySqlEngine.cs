@@ -165,7 +165,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         CancellationToken cancellationToken)
     {
         var username = context.RotatedUser!;
-        var source = await ReadSourceAsync(connection, claim, context, grantsFrom, cancellationToken).ConfigureAwait(false);
+        var source = await ReadSourceAsync(connection, context, grantsFrom, cancellationToken).ConfigureAwait(false);
         CopiedGrants copy;
         string require;
         try
@@ -248,7 +248,6 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     /// <summary>Reads what an alternate user receives from <paramref name="grantsFrom"/>, before anything changes.</summary>
     private static async Task<AlternateSource> ReadSourceAsync(
         DriverConnection connection,
-        MySqlServerProfile claim,
         FailureContext context,
         string grantsFrom,
         CancellationToken cancellationToken)
@@ -294,13 +293,12 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         }
         catch (MySqlException denied) when (denied.ErrorCode is MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied)
         {
-            var manager = MySqlAccounts.Display(context.Endpoint.ManagingUser.Username);
-            var showGrants = claim.Flavour == MySqlFlavour.MariaDb ? "GRANT SELECT ON mysql.global_priv" : "GRANT SELECT ON mysql.*";
+            // SHOW GRANTS for another account needs SELECT on the whole mysql database; no narrower grant will do.
             throw new RotationFailedException(
                 RotationFailureKind.Permission,
                 $"{context.Who} may not read the grants and TLS requirement of {MySqlAccounts.Display(grantsFrom)} on {context.Address} ({denied.Message}); " +
-                $"nothing was changed. Copying grants needs SHOW GRANTS for other accounts and the TLS columns: {showGrants} TO {manager}; " +
-                $"GRANT SELECT (User, Host, ssl_type, ssl_cipher, x509_issuer, x509_subject) ON mysql.user TO {manager};",
+                "nothing was changed. Copying grants runs SHOW GRANTS for another account and reads its TLS columns in mysql.user: " +
+                $"GRANT SELECT ON mysql.* TO {MySqlAccounts.Display(context.Endpoint.ManagingUser.Username)};",
                 denied);
         }
     }
