@@ -18,7 +18,7 @@ GRANT ALTER ON app.* TO 'managing_user'@'%';
 -- Without these grants every rotation fails, before any change, with a 400 naming them. No column here holds a
 -- password hash: never grant Password, authentication_string or mysql.global_priv.
 GRANT SELECT (User, Host, Super_priv, Create_user_priv, Grant_priv, File_priv, Insert_priv, Update_priv, Delete_priv,
-              Create_priv, Drop_priv, Alter_priv) ON mysql.user TO 'managing_user'@'%';
+              Create_priv, Drop_priv, Alter_priv, plugin) ON mysql.user TO 'managing_user'@'%';
 GRANT SELECT (User, Host, Db, Insert_priv, Update_priv, Delete_priv, Create_priv, Drop_priv, Alter_priv)
       ON mysql.db TO 'managing_user'@'%';
 GRANT SELECT (User, Host, Db, Table_name, Table_priv) ON mysql.tables_priv TO 'managing_user'@'%';

@@ -25,7 +25,7 @@ public static class MySqlCatalogGrants
     private static string[] Common(string account) =>
     [
         "GRANT SELECT (User, Host, Super_priv, Create_user_priv, Grant_priv, File_priv, Insert_priv, Update_priv, Delete_priv, " +
-        $"Create_priv, Drop_priv, Alter_priv) ON mysql.user TO {account}",
+        $"Create_priv, Drop_priv, Alter_priv, plugin) ON mysql.user TO {account}",
         $"GRANT SELECT (User, Host, Db, Insert_priv, Update_priv, Delete_priv, Create_priv, Drop_priv, Alter_priv) ON mysql.db TO {account}",
         $"GRANT SELECT (User, Host, Db, Table_name, Table_priv) ON mysql.tables_priv TO {account}",
         $"GRANT SELECT (User, Host, Db, Table_name, Column_priv) ON mysql.columns_priv TO {account}",
