@@ -113,7 +113,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
             return target;
         }
 
-        return PasswordChannel.Refusal(context, (MySqlConnection)connection.Connection, claim.Flavour, read.Plugin) is { } refusal
+        return PasswordChannel.Refusal(context, (MySqlConnection)connection.Connection, read.Plugin) is { } refusal
             ? throw refusal
             : target;
     }

@@ -11,8 +11,9 @@ namespace EscRotators.MySql;
 /// global SUPER, CREATE USER, GRANT OPTION or FILE, a global privilege that writes every database (and so
 /// <c>mysql.*</c>), a write privilege through a database grant whose pattern matches <c>mysql</c>, a table or column
 /// grant that writes a <c>mysql</c> table, and on MySQL 8 the dynamic privileges that administer accounts or run
-/// code as others. The same read brings the rotated account's authentication plugin, which tells whether its next
-/// login would hand the server the password itself (<see cref="PasswordChannel"/>).
+/// code as others. On MySQL the same read brings the rotated account's authentication plugin, which its password
+/// statement keeps and which tells whether its next login would hand the server the password itself
+/// (<see cref="PasswordChannel"/>).
 /// <para>
 /// The least-privilege managing user cannot read other accounts' privileges; the narrow column grants of
 /// <see cref="ReadGrants"/> let it, without exposing a password hash. Without them the check fails closed.
@@ -30,8 +31,10 @@ internal sealed class MySqlTargetCheck
         new("Create_priv", "CREATE"), new("Drop_priv", "DROP"), new("Alter_priv", "ALTER"),
     ];
 
-    // mysql.user's plugin column, after User, Host and the global privileges.
+    // mysql.user's plugin column, after User, Host and the global privileges; read on MySQL only. MariaDB's password
+    // statement (IDENTIFIED BY PASSWORD '*hash') makes every account mysql_native_password, whatever it was before.
     private static readonly int PluginColumn = 2 + GlobalPrivileges.Length;
+    private static readonly ReadGrant PluginGrant = new("mysql.user", "plugin");
 
     // mysql.db columns of the privileges that write a database's tables.
     private static readonly Privilege[] DatabaseWritePrivileges =
@@ -59,7 +62,7 @@ internal sealed class MySqlTargetCheck
         "(User = @user OR (Host = '' AND User IN (SELECT name FROM roles)))",
         [new("mysql.roles_mapping", "User, Host, Role")]);
 
-    private static readonly MySqlTargetCheck MySql57 = new(MySqlFlavour.MySql57, "", "User = @user", []);
+    private static readonly MySqlTargetCheck MySql57 = new(MySqlFlavour.MySql57, "", "User = @user", [PluginGrant]);
 
     private static readonly MySqlTargetCheck MySql8 = new(
         MySqlFlavour.MySql8,
@@ -67,15 +70,16 @@ internal sealed class MySqlTargetCheck
         "SELECT FROM_USER, FROM_HOST FROM mysql.role_edges WHERE TO_USER = @user " +
         "UNION SELECT e.FROM_USER, e.FROM_HOST FROM mysql.role_edges e JOIN roles r ON e.TO_USER = r.name AND e.TO_HOST = r.host) ",
         "(User = @user OR (User, Host) IN (SELECT name, host FROM roles))",
-        [new("mysql.role_edges", "FROM_HOST, FROM_USER, TO_HOST, TO_USER"), new("mysql.global_grants", "USER, HOST, PRIV, WITH_GRANT_OPTION")]);
+        [PluginGrant, new("mysql.role_edges", "FROM_HOST, FROM_USER, TO_HOST, TO_USER"), new("mysql.global_grants", "USER, HOST, PRIV, WITH_GRANT_OPTION")]);
 
     private readonly MySqlFlavour _flavour;
     private readonly string _sql;
     private readonly ReadGrant[] _grants;
 
-    private MySqlTargetCheck(MySqlFlavour flavour, string roles, string grantee, ReadGrant[] roleGrants)
+    private MySqlTargetCheck(MySqlFlavour flavour, string roles, string grantee, ReadGrant[] flavourGrants)
     {
         _flavour = flavour;
+        var plugin = ReadsPlugin ? ", plugin" : "";
         var global = string.Join(", ", GlobalPrivileges.Select(p => p.Column));
         var database = string.Join(", ", DatabaseWritePrivileges.Select(p => p.Column));
         var anyDatabaseWrite = string.Join(" OR ", DatabaseWritePrivileges.Select(p => $"{p.Column} = 'Y'"));
@@ -83,7 +87,7 @@ internal sealed class MySqlTargetCheck
         {
             "SELECT CURRENT_USER(), USER()",
             // plugin last: the rotated account's own row says how its next login will go (see PasswordChannel).
-            $"{roles}SELECT User, Host, {global}, plugin FROM mysql.user WHERE {grantee}",
+            $"{roles}SELECT User, Host, {global}{plugin} FROM mysql.user WHERE {grantee}",
             // The server matches a database grant's Db as a pattern (% and _, escaped with a backslash).
             $"{roles}SELECT User, Host, Db, {database} FROM mysql.db WHERE {grantee} AND @schema LIKE Db ESCAPE @escape AND ({anyDatabaseWrite})",
             $"{roles}SELECT User, Host, Table_name, Table_priv FROM mysql.tables_priv WHERE {grantee} AND Db = @schema",
@@ -98,13 +102,15 @@ internal sealed class MySqlTargetCheck
         _sql = string.Join(";\n", statements);
         _grants =
         [
-            new("mysql.user", $"User, Host, {global}, plugin"),
+            new("mysql.user", $"User, Host, {global}"),
             new("mysql.db", $"User, Host, Db, {database}"),
             new("mysql.tables_priv", "User, Host, Db, Table_name, Table_priv"),
             new("mysql.columns_priv", "User, Host, Db, Table_name, Column_priv"),
-            .. roleGrants,
+            .. flavourGrants,
         ];
     }
+
+    private bool ReadsPlugin => _flavour != MySqlFlavour.MariaDb;
 
     public static MySqlTargetCheck For(MySqlFlavour flavour) => flavour switch
     {
@@ -145,7 +151,7 @@ internal sealed class MySqlTargetCheck
                 reader,
                 r =>
                 {
-                    if (IsRotatedAccount(r, user))
+                    if (ReadsPlugin && IsRotatedAccount(r, user))
                     {
                         plugin = r.IsDBNull(PluginColumn) ? null : r.GetString(PluginColumn);
                     }

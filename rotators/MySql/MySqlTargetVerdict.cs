@@ -6,7 +6,8 @@ namespace EscRotators.MySql;
 /// <param name="ManagingAccount">The session's account (<c>CURRENT_USER()</c>), which grants name.</param>
 /// <param name="Target">The verdict; null when the managing user may not read the catalog tables the check needs.</param>
 /// <param name="Plugin">
-/// The authentication plugin of <c>'user'@'%'</c>, the account the password statement changes; null when there is no
-/// such account (the statement then fails on its own) or the catalog was not read.
+/// The authentication plugin of <c>'user'@'%'</c>, the account the password statement changes; null on MariaDB (whose
+/// password statement makes the account mysql_native_password), when there is no such account (the statement then
+/// fails on its own), or when the catalog was not read.
 /// </param>
 internal sealed record MySqlTargetVerdict(SessionAccount ManagingAccount, TargetVerdict? Target, string? Plugin = null);

@@ -7,7 +7,7 @@ mariadb_catalog_read_grants() {
     local account=$1
     cat <<SQL
 GRANT SELECT (User, Host, Super_priv, Create_user_priv, Grant_priv, File_priv, Insert_priv, Update_priv, Delete_priv,
-              Create_priv, Drop_priv, Alter_priv, plugin) ON mysql.user TO $account;
+              Create_priv, Drop_priv, Alter_priv) ON mysql.user TO $account;
 GRANT SELECT (User, Host, Db, Insert_priv, Update_priv, Delete_priv, Create_priv, Drop_priv, Alter_priv)
       ON mysql.db TO $account;
 GRANT SELECT (User, Host, Db, Table_name, Table_priv) ON mysql.tables_priv TO $account;

@@ -99,12 +99,13 @@ public sealed class RogueMySqlServer : IAsyncDisposable
     /// <paramref name="mariaDb"/>.
     /// </summary>
     /// <remarks>
-    /// Like the real server after a password change, it asks the verification login of a caching_sha2_password account
-    /// for a full login, and that of a sha256_password account for the password; what it receives it keeps.
+    /// Like a real MySQL server after a password change, it asks the verification login of a caching_sha2_password
+    /// account for a full login, and that of a sha256_password account for the password; what it receives it keeps.
+    /// As MariaDB, whose password statement makes the account mysql_native_password, it asks for neither.
     /// </remarks>
     public static RogueMySqlServer StartServing(string rotatedUser, string plugin, bool mariaDb = false, bool offerTls = false)
     {
-        Attack? fullLogin = plugin switch
+        Attack? fullLogin = mariaDb ? null : plugin switch
         {
             "caching_sha2_password" => Attack.CachingSha2FullAuthentication,
             "sha256_password" => Attack.Sha256Switch,

@@ -14,10 +14,14 @@ public static class MySqlCatalogGrants
         $"GRANT SELECT (User, Host, Role) ON mysql.roles_mapping TO {account}",
     ];
 
-    /// <summary>MySQL 8.0+ (roles in mysql.role_edges, dynamic privileges in mysql.global_grants).</summary>
+    /// <summary>
+    /// MySQL 8.0+ (the rotated account's plugin, which ALTER USER keeps; roles in mysql.role_edges, dynamic privileges
+    /// in mysql.global_grants).
+    /// </summary>
     public static IReadOnlyList<string> MySql8(string account) =>
     [
         .. Common(account),
+        $"GRANT SELECT (plugin) ON mysql.user TO {account}",
         $"GRANT SELECT (FROM_HOST, FROM_USER, TO_HOST, TO_USER) ON mysql.role_edges TO {account}",
         $"GRANT SELECT (USER, HOST, PRIV, WITH_GRANT_OPTION) ON mysql.global_grants TO {account}",
     ];
@@ -25,7 +29,7 @@ public static class MySqlCatalogGrants
     private static string[] Common(string account) =>
     [
         "GRANT SELECT (User, Host, Super_priv, Create_user_priv, Grant_priv, File_priv, Insert_priv, Update_priv, Delete_priv, " +
-        $"Create_priv, Drop_priv, Alter_priv, plugin) ON mysql.user TO {account}",
+        $"Create_priv, Drop_priv, Alter_priv) ON mysql.user TO {account}",
         $"GRANT SELECT (User, Host, Db, Insert_priv, Update_priv, Delete_priv, Create_priv, Drop_priv, Alter_priv) ON mysql.db TO {account}",
         $"GRANT SELECT (User, Host, Db, Table_name, Table_priv) ON mysql.tables_priv TO {account}",
         $"GRANT SELECT (User, Host, Db, Table_name, Column_priv) ON mysql.columns_priv TO {account}",
