@@ -103,8 +103,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         var target = read.Target ?? throw new RotationFailedException(
             RotationFailureKind.Permission,
             $"{context.Who} may not read the account catalog on {context.Address}; the rotator reads it to refuse the managing user " +
-            "and administrative accounts as users to rotate, and accounts whose next login would need a certificate nobody verified, " +
-            "and refuses to rotate without it. Nothing was changed: grant the read access " +
+            "and administrative accounts as users to rotate, and refuses to rotate without it. Nothing was changed: grant the read access " +
             $"(no password hash is in these columns): {string.Join(" ", check.ReadGrants(read.ManagingAccount.ToString()))}");
 
         // The template's refusals of the managing user and of administrative accounts come first.
