@@ -116,11 +116,21 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         var read = await connection.RunAsync(
             (db, token) => check.ReadAsync((MySqlConnection)db, username, token),
             cancellationToken).ConfigureAwait(false);
-        return read.Target ?? throw new RotationFailedException(
+        var target = read.Target ?? throw new RotationFailedException(
             RotationFailureKind.Permission,
             $"{context.Who} may not read the account catalog on {context.Address}; the rotator reads it to refuse the managing user " +
             "and administrative accounts as users to rotate, and refuses to rotate without it. Nothing was changed: grant the read access " +
             $"(no password hash is in these columns): {string.Join(" ", check.ReadGrants(read.ManagingAccount.ToString()))}");
+
+        // The template's refusals of the managing user and of administrative accounts come first.
+        if (target.IsManagingUser || target.Reasons.Count > 0)
+        {
+            return target;
+        }
+
+        return PasswordChannel.Refusal(context, (MySqlConnection)connection.Connection, read.Plugin) is { } refusal
+            ? throw refusal
+            : target;
     }
 
     protected override Task ReleaseAsync(DriverConnection connection, string username, CancellationToken cancellationToken) =>
