@@ -83,7 +83,7 @@ public sealed class DatabaseSecret
             throw Invalid(what, "its SecretString is not valid JSON");
         }
 
-        var engine = Text(json, "engine", what, required: true)!;
+        var engine = Required(json, "engine", what);
         var engineType = engine switch
         {
             "mysql" or "aurora-mysql" or "mariadb" => "mysql",
@@ -94,10 +94,10 @@ public sealed class DatabaseSecret
             json,
             engine,
             engineType,
-            Text(json, "host", what, required: true)!,
+            Required(json, "host", what),
             ReadPort(json, what),
-            Text(json, "username", what, required: true)!,
-            Text(json, "password", what, required: true, allowBlank: true)!,
+            Required(json, "username", what),
+            Required(json, "password", what, allowBlank: true),
             Text(json, "dbname", what, required: false),
             Text(json, "masterarn", what, required: false),
             ReadSsl(json),
@@ -124,6 +124,9 @@ public sealed class DatabaseSecret
         username.EndsWith(CloneSuffix, StringComparison.Ordinal) ? username[..^CloneSuffix.Length] : username + CloneSuffix;
 
     private const string CloneSuffix = "_clone";
+
+    private static string Required(JsonObject json, string name, string what, bool allowBlank = false) =>
+        Text(json, name, what, required: true, allowBlank) ?? throw Invalid(what, $"\"{name}\" is missing");
 
     private static string? Text(JsonObject json, string name, string what, bool required, bool allowBlank = false, string? path = null)
     {

@@ -71,8 +71,8 @@ public sealed record SecretsManagerEvent(RotationStep Step, string SecretId, str
                 "finishSecret" => RotationStep.FinishSecret,
                 _ => throw Malformed("Step must be createSecret, setSecret, testSecret or finishSecret"),
             };
-            var secretId = Text(root, "SecretId", 1, MaxSecretIdLength, required: true)!;
-            var token = Text(root, "ClientRequestToken", MinTokenLength, MaxTokenLength, required: true)!;
+            var secretId = Text(root, "SecretId", 1, MaxSecretIdLength, required: true) ?? throw Malformed("SecretId is required");
+            var token = Text(root, "ClientRequestToken", MinTokenLength, MaxTokenLength, required: true) ?? throw Malformed("ClientRequestToken is required");
             var rotationToken = Text(root, "RotationToken", 1, MaxRotationTokenLength, required: false);
             return new SecretsManagerEvent(parsedStep, secretId, token, rotationToken);
         }
