@@ -132,6 +132,37 @@ public sealed partial class AlternateUserTests
         }
     }
 
+    [Test]
+    [Category("MySql")]
+    public async Task A_MariaDB_clone_gets_the_TLS_requirement_of_the_current_user_on_every_call_even_none()
+    {
+        await using var db = (MariaDbTestDatabase)await TestDatabases.OpenAsync(DbEngine.MariaDb);
+        var current = await db.CreateUserAsync();
+        var account = MariaDbTestDatabase.Account(current.Name);
+        var home = MariaDbTestDatabase.QuoteIdentifier(db.Database);
+        await db.ExecuteAsync($"GRANT SELECT ON {home}.* TO {account}");
+        await db.ExecuteAsync($"ALTER USER {account} REQUIRE CIPHER 'AES256-SHA' AND ISSUER '/CN=esc test ca' AND SUBJECT '/CN=app O''Brien'");
+        var manager = await db.CreateManagingUserAsync([]);
+        await db.ExecuteAsync($"GRANT SELECT ON mysql.* TO {MariaDbTestDatabase.Account(manager.Name)}");
+        await db.ExecuteAsync($"GRANT SELECT ON {home}.* TO {MariaDbTestDatabase.Account(manager.Name)} WITH GRANT OPTION");
+        var clone = CloneOf(db, current);
+
+        // The clone then needs a client certificate, which the check login does not have.
+        await EngineCalls.AlternateAsync(db, manager, clone, current.Name, Secrets.Plain(), verify: false);
+        var specified = await TlsColumnsAsync(db, clone);
+
+        await db.ExecuteAsync($"ALTER USER {account} REQUIRE NONE");
+        var newPassword = Secrets.Plain();
+        await EngineCalls.AlternateAsync(db, manager, clone, current.Name, newPassword);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(specified, Is.EqualTo("SPECIFIED|AES256-SHA|/CN=esc test ca|/CN=app O'Brien"), "cipher, issuer and subject are copied");
+            Assert.That(await TlsColumnsAsync(db, clone), Is.EqualTo("|||"), "REQUIRE NONE is copied too");
+            Assert.That(await db.CanLogInAsync(clone, newPassword), Is.True);
+        }
+    }
+
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_current_user_with_administrative_power_is_refused_before_any_change(DbEngine engine)
@@ -313,6 +344,11 @@ public sealed partial class AlternateUserTests
 
     private static async Task<string?> SslTypeAsync(MariaDbTestDatabase db, string user) =>
         (await db.QueryAsync($"SELECT ssl_type FROM mysql.user WHERE User = {MariaDbTestDatabase.QuoteString(user)} AND Host = '%'")).Single();
+
+    private static async Task<string?> TlsColumnsAsync(MariaDbTestDatabase db, string user) =>
+        (await db.QueryAsync(
+            "SELECT CONCAT_WS('|', ssl_type, ssl_cipher, x509_issuer, x509_subject) FROM mysql.user " +
+            $"WHERE User = {MariaDbTestDatabase.QuoteString(user)} AND Host = '%'")).Single();
 
     /// <summary>The grantee as SHOW GRANTS prints it.</summary>
     private static string Grantee(string user) => MariaDbTestDatabase.QuoteIdentifier(user) + "@`%`";
