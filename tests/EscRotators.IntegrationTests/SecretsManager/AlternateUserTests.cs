@@ -27,7 +27,7 @@ public sealed partial class AlternateUserTests
         var table = await db.CreateTableAsync();
         await db.GrantSelectAsync(table, current.Name);
         var manager = await db.CreateManagingUserAsync([current]);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var newPassword = Secrets.Hostile();
 
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, newPassword);
@@ -50,7 +50,7 @@ public sealed partial class AlternateUserTests
         await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
         var current = await db.CreateUserAsync();
         var manager = await db.CreateManagingUserAsync([current]);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var first = Secrets.Plain();
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, first);
 
@@ -76,7 +76,7 @@ public sealed partial class AlternateUserTests
         var current = await db.CreateUserAsync();
         var source = await MariaDbSourceAsync(db, current);
         var manager = await MariaDbManagerAsync(db, source);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var newPassword = Secrets.Plain();
         var logStart = db.StatementLog is { } path && File.Exists(path) ? new FileInfo(path).Length : -1;
 
@@ -114,7 +114,7 @@ public sealed partial class AlternateUserTests
         var current = await db.CreateUserAsync();
         var source = await MariaDbSourceAsync(db, current);
         var manager = await MariaDbManagerAsync(db, source);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var first = Secrets.Plain();
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, first);
 
@@ -145,7 +145,7 @@ public sealed partial class AlternateUserTests
         var manager = await db.CreateManagingUserAsync([]);
         await db.ExecuteAsync($"GRANT SELECT ON mysql.* TO {MariaDbTestDatabase.Account(manager.Name)}");
         await db.ExecuteAsync($"GRANT SELECT ON {home}.* TO {MariaDbTestDatabase.Account(manager.Name)} WITH GRANT OPTION");
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
 
         // The clone then needs a client certificate, which the check login does not have.
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, Secrets.Plain(), verify: false);
@@ -182,7 +182,7 @@ public sealed partial class AlternateUserTests
         }
 
         var manager = await db.CreateManagingUserAsync([current]);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
 
         var failure = await EngineCalls.AlternateRefusedAsync(db, manager, clone, current.Name);
 
@@ -190,7 +190,7 @@ public sealed partial class AlternateUserTests
         {
             Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.PrivilegedTarget));
             Assert.That(failure.Message, Does.Contain("refusing to give").And.Contain("holds administrative power").And.Contain(reason).And.Contain("Nothing was changed"));
-            Assert.That(await ExistsAsync(db, clone), Is.False, "the clone was not created");
+            Assert.That(await EngineCalls.ExistsAsync(db, clone), Is.False, "the clone was not created");
             Assert.That(await db.CanLogInAsync(current.Name, current.Password), Is.True);
         }
     }
@@ -220,7 +220,7 @@ public sealed partial class AlternateUserTests
     {
         await using var db = await TestDatabases.OpenAsync(engine);
         var manager = await db.CreateManagingUserAsync([]);
-        var clone = CloneOf(db, manager);
+        var clone = EngineCalls.CloneOf(db, manager.Name);
 
         var failure = await EngineCalls.AlternateRefusedAsync(db, manager, clone, manager.Name);
 
@@ -228,7 +228,7 @@ public sealed partial class AlternateUserTests
         {
             Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.PrivilegedTarget));
             Assert.That(failure.Message, Does.Contain("refusing to give").And.Contain("is the managing user").And.Contain("Nothing was changed"));
-            Assert.That(await ExistsAsync(db, clone), Is.False, "the clone was not created");
+            Assert.That(await EngineCalls.ExistsAsync(db, clone), Is.False, "the clone was not created");
         }
     }
 
@@ -242,7 +242,7 @@ public sealed partial class AlternateUserTests
         var manager = await db.CreateManagingUserAsync([actingAs]);
         await db.GrantRoleAsync(actingAs.Name, manager.Name);
         await db.SetSessionRoleAsync(manager, actingAs.Name);
-        var clone = CloneOf(db, actingAs);
+        var clone = EngineCalls.CloneOf(db, actingAs.Name);
 
         var failure = await EngineCalls.AlternateRefusedAsync(db, manager, clone, actingAs.Name);
 
@@ -250,29 +250,9 @@ public sealed partial class AlternateUserTests
         {
             Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.PrivilegedTarget));
             Assert.That(failure.Message, Does.Contain("is the managing user"));
-            Assert.That(await ExistsAsync(db, clone), Is.False, "the clone was not created");
+            Assert.That(await EngineCalls.ExistsAsync(db, clone), Is.False, "the clone was not created");
         }
     }
-
-    /// <summary>The clone's name as AWS's templates derive it, dropped when the test ends.</summary>
-    private static string CloneOf(ITestDatabase db, TestUser current)
-    {
-        var clone = current.Name + "_clone";
-        if (db is PostgresTestDatabase pg)
-        {
-            pg.DropOnDispose(clone);
-        }
-        else
-        {
-            ((MariaDbTestDatabase)db).DropOnDispose(clone);
-        }
-
-        return clone;
-    }
-
-    private static async Task<bool> ExistsAsync(ITestDatabase db, string user) => db is PostgresTestDatabase pg
-        ? await pg.CanLoginAttributeAsync(user) is not null
-        : (await ((MariaDbTestDatabase)db).QueryAsync($"SELECT COUNT(*) FROM mysql.user WHERE User = {MariaDbTestDatabase.QuoteString(user)}")).Single() != "0";
 
     private static async Task<bool> PostgresReadsAsync(PostgresTestDatabase db, string user, string password, string table)
     {

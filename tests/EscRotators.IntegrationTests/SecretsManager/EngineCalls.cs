@@ -52,4 +52,25 @@ internal static class EngineCalls
         });
         return failure!;
     }
+
+    /// <summary>The clone of <paramref name="current"/> as AWS's templates name it, dropped when the test's database scope ends.</summary>
+    public static string CloneOf(ITestDatabase db, string current)
+    {
+        var clone = current + "_clone";
+        if (db is PostgresTestDatabase pg)
+        {
+            pg.DropOnDispose(clone);
+        }
+        else
+        {
+            ((MariaDbTestDatabase)db).DropOnDispose(clone);
+        }
+
+        return clone;
+    }
+
+    /// <summary>Whether a role (PostgreSQL) or an account of that name (MariaDB) exists.</summary>
+    public static async Task<bool> ExistsAsync(ITestDatabase db, string user) => db is PostgresTestDatabase pg
+        ? await pg.CanLoginAttributeAsync(user) is not null
+        : (await ((MariaDbTestDatabase)db).QueryAsync($"SELECT COUNT(*) FROM mysql.user WHERE User = {MariaDbTestDatabase.QuoteString(user)}")).Single() != "0";
 }
