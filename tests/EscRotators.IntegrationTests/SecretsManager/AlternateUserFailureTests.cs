@@ -106,6 +106,44 @@ public sealed class AlternateUserFailureTests
         }
     }
 
+    [Test]
+    [Category("Postgres")]
+    public async Task A_PostgreSQL_clone_locked_by_another_session_times_out_at_the_deadline_with_the_outcome_unknown()
+    {
+        await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
+        var current = await db.CreateUserAsync();
+        var manager = await db.CreateManagingUserAsync([current]);
+        var clone = EngineCalls.CloneOf(db, current.Name);
+        await EngineCalls.AlternateAsync(db, manager, clone, current.Name, Secrets.Plain());
+
+        // Another session changed the clone and has not committed: its row lock makes our ALTER ROLE wait.
+        var server = await PostgresServer.GetAsync();
+        await using var blocker = await server.Admin.OpenConnectionAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var alter = new Npgsql.NpgsqlCommand($"ALTER ROLE \"{clone}\" CONNECTION LIMIT 5", blocker, transaction))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var started = DateTime.UtcNow;
+        var failure = Assert.ThrowsAsync<RotationFailedException>(async () =>
+        {
+            await using var session = await EngineCalls.For(db).BeginAlternateAsync(EngineCalls.Endpoint(db, manager), clone, current.Name, deadline.Token);
+            await session.SetPasswordAsync(Secrets.Plain(), deadline.Token);
+        })!;
+        var elapsed = DateTime.UtcNow - started;
+        await transaction.RollbackAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.Timeout), failure.Message);
+            Assert.That(failure.OutcomeUnknown, Is.True);
+            Assert.That(failure.Message, Does.Contain("CREATE ROLE and GRANT, or ALTER ROLE").And.Contain("lock"));
+            Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(3)), "the driver is abandoned at the deadline");
+        }
+    }
+
     private static async Task<RotationFailedException> SetPasswordFailureAsync(ITestDatabase db, TestUser manager, string username, string grantsFrom)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
