@@ -33,8 +33,8 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
                format('GRANT %I TO %I', $3, $1)
         """;
 
-    // The session user's own password. SET ROLE NONE first: a role whose sessions start as another role
-    // (ALTER ROLE ... SET role) would otherwise change that role's password.
+    // The session user's own password. SetOwnPasswordAsync runs SET ROLE NONE before it in the same batch: a role
+    // whose sessions start as another role (ALTER ROLE ... SET role) would otherwise change that role's password.
     private const string PrepareOwnSql = "SELECT format('ALTER ROLE CURRENT_USER PASSWORD %L', $1)";
 
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>

@@ -27,7 +27,7 @@ public sealed partial class AlternateUserTests
         var table = await db.CreateTableAsync();
         await db.GrantSelectAsync(table, current.Name);
         var manager = await db.CreateManagingUserAsync([current]);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var newPassword = Secrets.Hostile();
 
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, newPassword);
@@ -50,7 +50,7 @@ public sealed partial class AlternateUserTests
         await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
         var current = await db.CreateUserAsync();
         var manager = await db.CreateManagingUserAsync([current]);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var first = Secrets.Plain();
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, first);
 
@@ -76,7 +76,7 @@ public sealed partial class AlternateUserTests
         var current = await db.CreateUserAsync();
         var source = await MariaDbSourceAsync(db, current);
         var manager = await MariaDbManagerAsync(db, source);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var newPassword = Secrets.Plain();
         var logStart = StatementLog.Start(db);
 
@@ -109,7 +109,7 @@ public sealed partial class AlternateUserTests
         var current = await db.CreateUserAsync();
         var source = await MariaDbSourceAsync(db, current);
         var manager = await MariaDbManagerAsync(db, source);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
         var first = Secrets.Plain();
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, first);
 
@@ -124,6 +124,37 @@ public sealed partial class AlternateUserTests
             Assert.That(await GrantsAsync(db, clone), Has.Some.Contain("INSERT").And.Some.Contain("`t1`"));
             Assert.That(await db.CanLogInAsync(clone, second), Is.True, "the new password works");
             Assert.That(await db.CanLogInAsync(clone, first), Is.False, "the previous one no longer does");
+        }
+    }
+
+    [Test]
+    [Category("MySql")]
+    public async Task A_MariaDB_clone_gets_the_TLS_requirement_of_the_current_user_on_every_call_even_none()
+    {
+        await using var db = (MariaDbTestDatabase)await TestDatabases.OpenAsync(DbEngine.MariaDb);
+        var current = await db.CreateUserAsync();
+        var account = MariaDbTestDatabase.Account(current.Name);
+        var home = MariaDbTestDatabase.QuoteIdentifier(db.Database);
+        await db.ExecuteAsync($"GRANT SELECT ON {home}.* TO {account}");
+        await db.ExecuteAsync($"ALTER USER {account} REQUIRE CIPHER 'AES256-SHA' AND ISSUER '/CN=esc test ca' AND SUBJECT '/CN=app O''Brien'");
+        var manager = await db.CreateManagingUserAsync([]);
+        await db.ExecuteAsync($"GRANT SELECT ON mysql.* TO {MariaDbTestDatabase.Account(manager.Name)}");
+        await db.ExecuteAsync($"GRANT SELECT ON {home}.* TO {MariaDbTestDatabase.Account(manager.Name)} WITH GRANT OPTION");
+        var clone = EngineCalls.CloneOf(db, current.Name);
+
+        // The clone then needs a client certificate, which the check login does not have.
+        await EngineCalls.AlternateAsync(db, manager, clone, current.Name, Secrets.Plain(), verify: false);
+        var specified = await TlsColumnsAsync(db, clone);
+
+        await db.ExecuteAsync($"ALTER USER {account} REQUIRE NONE");
+        var newPassword = Secrets.Plain();
+        await EngineCalls.AlternateAsync(db, manager, clone, current.Name, newPassword);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(specified, Is.EqualTo("SPECIFIED|AES256-SHA|/CN=esc test ca|/CN=app O'Brien"), "cipher, issuer and subject are copied");
+            Assert.That(await TlsColumnsAsync(db, clone), Is.EqualTo("|||"), "REQUIRE NONE is copied too");
+            Assert.That(await db.CanLogInAsync(clone, newPassword), Is.True);
         }
     }
 
@@ -146,7 +177,7 @@ public sealed partial class AlternateUserTests
         }
 
         var manager = await db.CreateManagingUserAsync([current]);
-        var clone = CloneOf(db, current);
+        var clone = EngineCalls.CloneOf(db, current.Name);
 
         var failure = await EngineCalls.AlternateRefusedAsync(db, manager, clone, current.Name);
 
@@ -154,7 +185,7 @@ public sealed partial class AlternateUserTests
         {
             Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.PrivilegedTarget));
             Assert.That(failure.Message, Does.Contain("refusing to give").And.Contain("holds administrative power").And.Contain(reason).And.Contain("Nothing was changed"));
-            Assert.That(await ExistsAsync(db, clone), Is.False, "the clone was not created");
+            Assert.That(await EngineCalls.ExistsAsync(db, clone), Is.False, "the clone was not created");
             Assert.That(await db.CanLogInAsync(current.Name, current.Password), Is.True);
         }
     }
@@ -184,7 +215,7 @@ public sealed partial class AlternateUserTests
     {
         await using var db = await TestDatabases.OpenAsync(engine);
         var manager = await db.CreateManagingUserAsync([]);
-        var clone = CloneOf(db, manager);
+        var clone = EngineCalls.CloneOf(db, manager.Name);
 
         var failure = await EngineCalls.AlternateRefusedAsync(db, manager, clone, manager.Name);
 
@@ -192,7 +223,7 @@ public sealed partial class AlternateUserTests
         {
             Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.PrivilegedTarget));
             Assert.That(failure.Message, Does.Contain("refusing to give").And.Contain("is the managing user").And.Contain("Nothing was changed"));
-            Assert.That(await ExistsAsync(db, clone), Is.False, "the clone was not created");
+            Assert.That(await EngineCalls.ExistsAsync(db, clone), Is.False, "the clone was not created");
         }
     }
 
@@ -206,7 +237,7 @@ public sealed partial class AlternateUserTests
         var manager = await db.CreateManagingUserAsync([actingAs]);
         await db.GrantRoleAsync(actingAs.Name, manager.Name);
         await db.SetSessionRoleAsync(manager, actingAs.Name);
-        var clone = CloneOf(db, actingAs);
+        var clone = EngineCalls.CloneOf(db, actingAs.Name);
 
         var failure = await EngineCalls.AlternateRefusedAsync(db, manager, clone, actingAs.Name);
 
@@ -214,29 +245,9 @@ public sealed partial class AlternateUserTests
         {
             Assert.That(failure.Kind, Is.EqualTo(RotationFailureKind.PrivilegedTarget));
             Assert.That(failure.Message, Does.Contain("is the managing user"));
-            Assert.That(await ExistsAsync(db, clone), Is.False, "the clone was not created");
+            Assert.That(await EngineCalls.ExistsAsync(db, clone), Is.False, "the clone was not created");
         }
     }
-
-    /// <summary>The clone's name as AWS's templates derive it, dropped when the test ends.</summary>
-    private static string CloneOf(ITestDatabase db, TestUser current)
-    {
-        var clone = current.Name + "_clone";
-        if (db is PostgresTestDatabase pg)
-        {
-            pg.DropOnDispose(clone);
-        }
-        else
-        {
-            ((MariaDbTestDatabase)db).DropOnDispose(clone);
-        }
-
-        return clone;
-    }
-
-    private static async Task<bool> ExistsAsync(ITestDatabase db, string user) => db is PostgresTestDatabase pg
-        ? await pg.CanLoginAttributeAsync(user) is not null
-        : (await ((MariaDbTestDatabase)db).QueryAsync($"SELECT COUNT(*) FROM mysql.user WHERE User = {MariaDbTestDatabase.QuoteString(user)}")).Single() != "0";
 
     private static async Task<bool> PostgresReadsAsync(PostgresTestDatabase db, string user, string password, string table)
     {
@@ -308,6 +319,11 @@ public sealed partial class AlternateUserTests
 
     private static async Task<string?> SslTypeAsync(MariaDbTestDatabase db, string user) =>
         (await db.QueryAsync($"SELECT ssl_type FROM mysql.user WHERE User = {MariaDbTestDatabase.QuoteString(user)} AND Host = '%'")).Single();
+
+    private static async Task<string?> TlsColumnsAsync(MariaDbTestDatabase db, string user) =>
+        (await db.QueryAsync(
+            "SELECT CONCAT_WS('|', ssl_type, ssl_cipher, x509_issuer, x509_subject) FROM mysql.user " +
+            $"WHERE User = {MariaDbTestDatabase.QuoteString(user)} AND Host = '%'")).Single();
 
     /// <summary>The grantee as SHOW GRANTS prints it.</summary>
     private static string Grantee(string user) => MariaDbTestDatabase.QuoteIdentifier(user) + "@`%`";

@@ -16,15 +16,18 @@ internal static class EngineCalls
     public static DatabaseEndpoint Endpoint(ITestDatabase db, TestUser login) =>
         new(db.Host, db.Port, db.Database, new Credential(login.Name, login.Password), TestRotatorDefaults.Options.DefaultTls, TimeSpan.FromSeconds(15));
 
-    /// <summary>setSecret of the alternating users: begin, set the password, verify the login, release.</summary>
-    public static async Task AlternateAsync(ITestDatabase db, TestUser manager, string username, string grantsFrom, string newPassword)
+    /// <summary>setSecret of the alternating users: begin, set the password, verify the login (unless the account needs a client certificate), release.</summary>
+    public static async Task AlternateAsync(ITestDatabase db, TestUser manager, string username, string grantsFrom, string newPassword, bool verify = true)
     {
         var engine = For(db);
         var endpoint = Endpoint(db, manager);
         using var deadline = new CancellationTokenSource(Deadline);
         await using var session = await engine.BeginAlternateAsync(endpoint, username, grantsFrom, deadline.Token);
         await session.SetPasswordAsync(newPassword, deadline.Token);
-        await engine.VerifyLoginAsync(endpoint, new Credential(username, newPassword), deadline.Token);
+        if (verify)
+        {
+            await engine.VerifyLoginAsync(endpoint, new Credential(username, newPassword), deadline.Token);
+        }
     }
 
     /// <summary>setSecret of a single user: <paramref name="user"/> logs in and changes its own password, then the new one is verified.</summary>
@@ -49,4 +52,25 @@ internal static class EngineCalls
         });
         return failure!;
     }
+
+    /// <summary>The clone of <paramref name="current"/> as AWS's templates name it, dropped when the test's database scope ends.</summary>
+    public static string CloneOf(ITestDatabase db, string current)
+    {
+        var clone = current + "_clone";
+        if (db is PostgresTestDatabase pg)
+        {
+            pg.DropOnDispose(clone);
+        }
+        else
+        {
+            ((MariaDbTestDatabase)db).DropOnDispose(clone);
+        }
+
+        return clone;
+    }
+
+    /// <summary>Whether a role (PostgreSQL) or an account of that name (MariaDB) exists.</summary>
+    public static async Task<bool> ExistsAsync(ITestDatabase db, string user) => db is PostgresTestDatabase pg
+        ? await pg.CanLoginAttributeAsync(user) is not null
+        : (await ((MariaDbTestDatabase)db).QueryAsync($"SELECT COUNT(*) FROM mysql.user WHERE User = {MariaDbTestDatabase.QuoteString(user)}")).Single() != "0";
 }
