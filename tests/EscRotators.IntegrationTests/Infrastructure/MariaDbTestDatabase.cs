@@ -58,9 +58,6 @@ public sealed class MariaDbTestDatabase : ITestDatabase
     /// <summary>Runs a query as the admin; the first column of every row, as text.</summary>
     public Task<List<string?>> QueryAsync(string sql) => _accounts.QueryAsync(sql);
 
-    /// <summary>Drops '<paramref name="name"/>'@'%' on dispose, for an account the product creates.</summary>
-    public void DropOnDispose(string name) => _accounts.DropOnDispose(name);
-
     /// <summary>A database named <paramref name="name"/> (any characters), dropped on dispose; its quoted name.</summary>
     public Task<string> CreateDatabaseAsync(string name) => _accounts.CreateDatabaseAsync(name);
 

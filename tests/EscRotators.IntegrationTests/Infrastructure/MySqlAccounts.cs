@@ -151,9 +151,6 @@ public sealed class MySqlAccounts(
 
     public Task LogMarkerAsync(string marker) => ExecuteAsync($"SELECT {QuoteString(marker)} AS marker");
 
-    /// <summary>Drops '<paramref name="name"/>'@'%' on dispose, for an account the product creates.</summary>
-    public void DropOnDispose(string name) => _created.Add(name);
-
     /// <summary>A database named <paramref name="name"/> (any characters), dropped on dispose; its quoted name.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
     {

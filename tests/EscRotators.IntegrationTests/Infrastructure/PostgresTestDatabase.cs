@@ -63,9 +63,6 @@ public sealed class PostgresTestDatabase : ITestDatabase
     public Task GrantRoleAsync(string role, string member, bool adminOption = false) =>
         ExecuteAsync(adminOption ? "GRANT %I TO %I WITH ADMIN OPTION" : "GRANT %I TO %I", role, member);
 
-    /// <summary>Drops role <paramref name="name"/> on dispose, for a role the product creates.</summary>
-    public void DropOnDispose(string name) => _created.Add(name);
-
     /// <summary>A one-row table in the database's public schema, dropped on dispose before the roles; its name.</summary>
     public async Task<string> CreateTableAsync()
     {

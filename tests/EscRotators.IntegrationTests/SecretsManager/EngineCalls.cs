@@ -57,15 +57,7 @@ internal static class EngineCalls
     public static string CloneOf(ITestDatabase db, string current)
     {
         var clone = current + "_clone";
-        if (db is PostgresTestDatabase pg)
-        {
-            pg.DropOnDispose(clone);
-        }
-        else
-        {
-            ((MariaDbTestDatabase)db).DropOnDispose(clone);
-        }
-
+        db.DropAtEnd(clone);
         return clone;
     }
 
