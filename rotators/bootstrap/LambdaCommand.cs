@@ -20,9 +20,6 @@ internal static class LambdaCommand
         var logger = new RotatorLogger(LogSink.FromEnvironment(Console.Out));
         var options = new LambdaBootstrapOptions
         {
-            // The loop cancels the handler when the budget's work time is up, so the reply is on time.
-            DeadlineSafetyMargin = InvocationBudget.ReplyMargin,
-
             // The loop's failures carry no event data; log the exception type, never its message.
             OnLoopError = (description, exception) => logger.Error(
                 description,
@@ -41,14 +38,18 @@ internal static class LambdaCommand
             client,
             _ =>
             {
-                var host = RotatorComposition.CreateHostFromEnvironment(logger, adapterRequired: false);
+                var host = RotatorComposition.CreateHostFromEnvironment(logger);
                 var functionUrl = new FunctionUrlTransport(host.Adapter, logger);
 
                 // A Function URL event (requestContext.http) is an HTTPS adapter request; one with a top-level "Step" is
                 // Secrets Manager's (a failed step throws: Secrets Manager sees the function error); the rest is Form A/B.
-                LambdaHandler handler = async (payload, context, cancellationToken) =>
+                LambdaHandler handler = async (payload, context, stoppingToken) =>
                 {
+                    // The budget owns the deadline: the work stops when the reply is due, or when the host stops.
                     var budget = new InvocationBudget(context.Deadline, options.TimeProvider);
+                    using var replyDue = budget.CancelWhenReplyIsDue();
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(replyDue.Token, stoppingToken);
+                    var cancellationToken = linked.Token;
                     if (FunctionUrlTransport.TryRead(payload.Span) is { } http)
                     {
                         return await functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);

@@ -52,6 +52,9 @@ public sealed class ExternalRotationAdapter
         _time = time;
     }
 
+    /// <summary>The settings it was built with (read once, by the composition root); the HTTPS server sizes its reads by them.</summary>
+    public AdapterOptions Options => _options;
+
     /// <summary>
     /// Wires the adapter from its options: the JWKS source they name (file, else HTTPS URL checked against
     /// <paramref name="systemTrust"/> or <see cref="AdapterOptions.JwksAuthorities"/>), the key cache and the replay cache.
