@@ -215,6 +215,5 @@ internal sealed class RotationServer
         await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 
-    private static string Printable(string text) =>
-        new(text.Take(100).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    private static string Printable(string text) => PrintableText.Shorten(text, 100);
 }

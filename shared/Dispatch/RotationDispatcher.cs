@@ -134,9 +134,7 @@ public sealed class RotationDispatcher
             return $"unknown event type : \"type\" must be {EngineTypes}";
         }
 
-        var shown = type.Length > MaxEchoedTypeLength ? type[..MaxEchoedTypeLength] + "…" : type;
-        shown = new string(shown.Select(c => PrintableText.IsPrintable(c) ? c : '?').ToArray());
-        return $"unknown event type {shown}";
+        return $"unknown event type {PrintableText.Shorten(type, MaxEchoedTypeLength)}";
     }
 
     private static RotationReply Rejected(RotatorLogger log, string message)
