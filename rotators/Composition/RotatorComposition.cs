@@ -96,10 +96,6 @@ public static class RotatorComposition
     private static SecretsManagerClient CreateSecretsManagerClient(SecretsManagerClientOptions options, SystemTrustStore systemTrust)
     {
         var endpoint = options.Endpoint;
-        var check = new ServerCertificateCheck(
-            new TlsSettings(TlsMode.VerifyFull, null),
-            endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.DnsSafeHost : endpoint.IdnHost,
-            systemTrust);
 #pragma warning disable CA2000 // The client lives as long as the process; HttpClient owns and disposes the handler.
         var handler = new SocketsHttpHandler
         {
@@ -107,14 +103,25 @@ public static class RotatorComposition
             UseCookies = false,
             ConnectTimeout = options.AttemptTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
-            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        };
+#pragma warning restore CA2000
+
+        // Only https needs the certificate check, and only it pays for loading the platform roots (plain http is
+        // accepted to a loopback endpoint only, see SecretsManagerEndpoint).
+        if (endpoint.Scheme == Uri.UriSchemeHttps)
+        {
+            var check = new ServerCertificateCheck(
+                new TlsSettings(TlsMode.VerifyFull, null),
+                endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.DnsSafeHost : endpoint.IdnHost,
+                systemTrust);
+            handler.SslOptions = new System.Net.Security.SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = check.Validate,
                 CertificateChainPolicy = check.ChainPolicy,
-            },
-        };
+            };
+        }
+
         return new SecretsManagerClient(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, options, TimeProvider.System);
-#pragma warning restore CA2000
     }
 
     /// <summary>

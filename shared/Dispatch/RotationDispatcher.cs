@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EscRotators.Configuration;
 using EscRotators.Logging;
 using EscRotators.Passwords;
@@ -74,6 +75,35 @@ public sealed class RotationDispatcher
                 return RotateParsedAsync(evt, log, budget, cancellationToken);
             },
             requestId);
+
+    /// <summary>
+    /// Rotates for a payload the Lambda host has parsed already (it told the event's kind from the same parse); a
+    /// malformed event is a 400 reply. Returns the reply serialised as the Lambda runtime sends it.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
+        JsonElement root,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken)
+    {
+        var reply = await GuardAsync(
+            log =>
+            {
+                RotationEvent evt;
+                try
+                {
+                    evt = EventReader.Read(root);
+                }
+                catch (InvalidRequestException ex)
+                {
+                    return Task.FromResult(Rejected(log, ex.Message));
+                }
+
+                return RotateParsedAsync(evt, log, budget, cancellationToken);
+            },
+            requestId).ConfigureAwait(false);
+        return ReplySerializer.Serialize(reply);
+    }
 
     /// <summary><see cref="RotateAsync(ReadOnlyMemory{byte}, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised to JSON as the Lambda runtime sends it.</summary>
     public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
