@@ -16,11 +16,11 @@ public sealed class LambdaBootstrap
     // X-Ray SDKs read the current trace header from this variable rather than from the context.
     internal const string TraceIdEnvironmentVariable = "_X_AMZN_TRACE_ID";
 
-    private readonly RuntimeApiClient _client;
+    private readonly IRuntimeApiClient _client;
     private readonly LambdaHandler _handler;
     private readonly LambdaBootstrapOptions _options;
 
-    public LambdaBootstrap(RuntimeApiClient client, LambdaHandler handler, LambdaBootstrapOptions options)
+    public LambdaBootstrap(IRuntimeApiClient client, LambdaHandler handler, LambdaBootstrapOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(handler);
@@ -38,7 +38,7 @@ public sealed class LambdaBootstrap
     /// </summary>
     /// <returns>0 when stopped, <see cref="InitializationFailedExitCode"/> or <see cref="RuntimeApiFailedExitCode"/>.</returns>
     public static async Task<int> InitializeAndRunAsync(
-        RuntimeApiClient client,
+        IRuntimeApiClient client,
         Func<CancellationToken, Task<LambdaHandler>> initialize,
         LambdaBootstrapOptions options,
         CancellationToken stoppingToken)
@@ -98,7 +98,7 @@ public sealed class LambdaBootstrap
         exception is OperationCanceledException && stoppingToken.IsCancellationRequested;
 
     private static async Task ReportInitializationErrorAsync(
-        RuntimeApiClient client,
+        IRuntimeApiClient client,
         Exception exception,
         LambdaBootstrapOptions options,
         CancellationToken stoppingToken)
