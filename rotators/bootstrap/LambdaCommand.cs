@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Runtime.InteropServices;
-using EscRotators.Adapter.FunctionUrl;
+using EscRotators.Adapter;
 using EscRotators.Composition;
 using EscRotators.Logging;
 using EscRotators.Rotation;

@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using EscRotators.Adapter.Jwks;
 using EscRotators.Adapter.Jwt;
-using EscRotators.Adapter.Wire;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;

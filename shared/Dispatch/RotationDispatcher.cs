@@ -1,10 +1,9 @@
 using System.Text.Json;
 using EscRotators.Configuration;
+using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Passwords;
-using EscRotators.Planning;
-using EscRotators.Protocol;
 using EscRotators.Rotation;
+using EscRotators.Protocol;
 using EscRotators.Validation;
 
 namespace EscRotators.Dispatch;
@@ -173,3 +172,10 @@ public sealed class RotationDispatcher
         return RotationReply.BadRequest(message);
     }
 }
+
+/// <summary>An engine the dispatcher serves, with what its requests must carry.</summary>
+/// <param name="Engine">Serves events whose <c>type</c> is <see cref="IDatabaseEngine.Type"/>.</param>
+/// <param name="RequiresDatabase">
+/// Whether <c>database</c> is required: PostgreSQL logs in to a database; MySQL's <c>ALTER USER</c> needs none.
+/// </param>
+public sealed record EngineRegistration(IDatabaseEngine Engine, bool RequiresDatabase);

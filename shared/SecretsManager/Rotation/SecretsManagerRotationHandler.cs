@@ -4,7 +4,6 @@ using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Redaction;
 using EscRotators.Rotation;
 using EscRotators.Tls;
 using EscRotators.Validation;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using EscRotators.Adapter.FunctionUrl;
+using EscRotators.Adapter;
 using EscRotators.Logging;
 using EscRotators.Rotation;
 

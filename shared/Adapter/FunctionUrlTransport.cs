@@ -5,7 +5,7 @@ using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Rotation;
 
-namespace EscRotators.Adapter.FunctionUrl;
+namespace EscRotators.Adapter;
 
 /// <summary>
 /// Transport 1: the adapter behind a Lambda Function URL or an API Gateway HTTP API (payload format 2.0), in the
