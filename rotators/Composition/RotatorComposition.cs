@@ -11,9 +11,11 @@ using EscRotators.Tls;
 namespace EscRotators.Composition;
 
 /// <summary>
-/// The composition root: the engine list and the one way to build a <see cref="RotationDispatcher"/>. Every host
-/// (<c>bootstrap</c>'s Lambda loop and <c>invoke</c>, the HTTPS adapter and server) and every integration test builds
-/// through <see cref="CreateDispatcher"/>, so all of them run the same engines with the same trust path.
+/// The composition root: the engine list, the settings (read from the environment once, here), and the one way to
+/// build what a host serves. <c>bootstrap</c> (Lambda loop and <c>invoke</c>) builds through
+/// <see cref="CreateHostFromEnvironment"/>, <c>esc-rotator-server</c> through <see cref="CreateServerAdapterFromEnvironment"/>,
+/// and the integration tests through <see cref="CreateDispatcher"/> and <see cref="CreateSecretsManagerHandler"/>, so all
+/// of them run the same engines with the same trust path.
 /// </summary>
 public static class RotatorComposition
 {
@@ -21,26 +23,14 @@ public static class RotatorComposition
     public static IReadOnlyList<string> EngineTypes { get; } = [.. Engines(systemTrust: null).Select(e => e.Engine.Type)];
 
     /// <summary>
-    /// The dispatcher for a host process (Lambda, <c>invoke</c>, the HTTPS server): reads the environment (throws
-    /// <see cref="InvalidConfigurationException"/> on bad settings) and takes the platform CA store out of the TLS
-    /// layer's start-up path for this process (<see cref="ProcessTrustStore"/>).
+    /// The HTTPS adapter for <c>esc-rotator-server</c>, in front of a dispatcher: its settings are required
+    /// (a missing <c>ESC_ROTATOR_AUDIENCE</c> throws <see cref="InvalidConfigurationException"/>) and read once, here.
     /// </summary>
-    public static RotationDispatcher CreateDispatcherFromEnvironment(RotatorLogger logger) =>
-        CreateDispatcher(RotatorEnvironment.Read(), ProcessTrustStore.Detach(), logger);
-
-    /// <summary>
-    /// The dispatcher and the HTTPS adapter (Form C) in front of it, for a host process: as
-    /// <see cref="CreateDispatcherFromEnvironment"/>, plus the adapter's <c>ESC_ROTATOR_*</c> settings. The adapter is
-    /// null when <c>ESC_ROTATOR_AUDIENCE</c> is unset and <paramref name="adapterRequired"/> is false (bootstrap then
-    /// serves Forms A and B only); with <paramref name="adapterRequired"/> (the server) a missing audience throws
-    /// <see cref="InvalidConfigurationException"/>.
-    /// </summary>
-    public static (RotationDispatcher Dispatcher, ExternalRotationAdapter? Adapter) CreateWithAdapterFromEnvironment(
-        RotatorLogger logger,
-        bool adapterRequired)
+    public static ExternalRotationAdapter CreateServerAdapterFromEnvironment(RotatorLogger logger)
     {
-        var (dispatcher, adapter, _, _) = Build(logger, adapterRequired);
-        return (dispatcher, adapter);
+        ArgumentNullException.ThrowIfNull(logger);
+        return Build(logger, adapterRequired: true).Adapter
+            ?? throw new InvalidConfigurationException("ESC_ROTATOR_AUDIENCE is required");
     }
 
     private static (RotationDispatcher Dispatcher, ExternalRotationAdapter? Adapter, RotatorOptions Options, SystemTrustStore SystemTrust) Build(
@@ -63,10 +53,10 @@ public static class RotatorComposition
     /// the AWS variables on the first rotation event, so a function that serves only ESC needs none of them.
     /// </summary>
     /// <exception cref="InvalidConfigurationException">A setting is malformed.</exception>
-    public static RotatorHost CreateHostFromEnvironment(RotatorLogger logger, bool adapterRequired)
+    public static RotatorHost CreateHostFromEnvironment(RotatorLogger logger)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        var (dispatcher, adapter, options, systemTrust) = Build(logger, adapterRequired);
+        var (dispatcher, adapter, options, systemTrust) = Build(logger, adapterRequired: false);
         return new RotatorHost(dispatcher, adapter, CreateSecretsManagerHandler(options, systemTrust, logger, Environment.GetEnvironmentVariable));
     }
 
@@ -106,10 +96,6 @@ public static class RotatorComposition
     private static SecretsManagerClient CreateSecretsManagerClient(SecretsManagerClientOptions options, SystemTrustStore systemTrust)
     {
         var endpoint = options.Endpoint;
-        var check = new ServerCertificateCheck(
-            new TlsSettings(TlsMode.VerifyFull, null),
-            endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.DnsSafeHost : endpoint.IdnHost,
-            systemTrust);
 #pragma warning disable CA2000 // The client lives as long as the process; HttpClient owns and disposes the handler.
         var handler = new SocketsHttpHandler
         {
@@ -117,19 +103,30 @@ public static class RotatorComposition
             UseCookies = false,
             ConnectTimeout = options.AttemptTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
-            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        };
+#pragma warning restore CA2000
+
+        // Only https needs the certificate check, and only it pays for loading the platform roots (plain http is
+        // accepted to a loopback endpoint only, see SecretsManagerEndpoint).
+        if (endpoint.Scheme == Uri.UriSchemeHttps)
+        {
+            var check = new ServerCertificateCheck(
+                new TlsSettings(TlsMode.VerifyFull, null),
+                endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.DnsSafeHost : endpoint.IdnHost,
+                systemTrust);
+            handler.SslOptions = new System.Net.Security.SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = check.Validate,
                 CertificateChainPolicy = check.ChainPolicy,
-            },
-        };
+            };
+        }
+
         return new SecretsManagerClient(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, options, TimeProvider.System);
-#pragma warning restore CA2000
     }
 
     /// <summary>
     /// The dispatcher for <paramref name="options"/>. <paramref name="systemTrust"/> is the platform CA store the
-    /// certificate checks use (hosts get the process's detached store through <see cref="CreateDispatcherFromEnvironment"/>; tests pass
+    /// certificate checks use (hosts get the process's detached store through <see cref="CreateHostFromEnvironment"/>; tests pass
     /// <see cref="SystemTrustStore.FromEnvironment"/>).
     /// </summary>
     public static RotationDispatcher CreateDispatcher(RotatorOptions options, SystemTrustStore systemTrust, RotatorLogger logger)

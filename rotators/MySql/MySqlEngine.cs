@@ -112,7 +112,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         CancellationToken cancellationToken)
     {
         var check = MySqlTargetCheck.For(claim.Flavour);
-        var username = context.RotatedUser!;
+        var username = context.RotatedUser;
         var read = await connection.RunAsync(
             (db, token) => check.ReadAsync((MySqlConnection)db, username, token),
             cancellationToken).ConfigureAwait(false);
@@ -152,7 +152,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         CancellationToken cancellationToken)
     {
         var nativeHash = claim.StatementForm == PasswordStatementForm.NativePasswordHash;
-        var username = context.RotatedUser!;
+        var username = context.RotatedUser;
         sending();
         await connection.RunAsync(
             async (db, token) =>
@@ -174,7 +174,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         Action sending,
         CancellationToken cancellationToken)
     {
-        var username = context.RotatedUser!;
+        var username = context.RotatedUser;
         var source = await ReadSourceAsync(connection, context, grantsFrom, cancellationToken).ConfigureAwait(false);
         CopiedGrants copy;
         string require;
@@ -269,7 +269,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
                 {
                     await using var read = new MySqlCommand(ReadSourceSql, (MySqlConnection)db);
                     read.Parameters.AddWithValue("@from", grantsFrom);
-                    read.Parameters.AddWithValue("@user", context.RotatedUser!);
+                    read.Parameters.AddWithValue("@user", context.RotatedUser);
                     await using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
                     var grants = new List<string>();
                     while (await reader.ReadAsync(token).ConfigureAwait(false))
@@ -297,7 +297,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
         {
             throw new RotationFailedException(
                 RotationFailureKind.UnknownUser,
-                $"account {MySqlAccounts.Display(grantsFrom)}, whose grants {MySqlAccounts.Display(context.RotatedUser!)} would receive, does not exist " +
+                $"account {MySqlAccounts.Display(grantsFrom)}, whose grants {MySqlAccounts.Display(context.RotatedUser)} would receive, does not exist " +
                 $"on {context.Address}; nothing was changed: correct the user name of the current credentials",
                 missing);
         }
@@ -341,7 +341,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
             : "its password is unchanged; the grants before this one were added";
         return new RotationFailedException(
             denied ? RotationFailureKind.Permission : RotationFailureKind.ServerError,
-            $"{context.Who} could not give {MySqlAccounts.Display(context.RotatedUser!)} grant {index + 1} of {count} that {MySqlAccounts.Display(grantsFrom)} holds " +
+            $"{context.Who} could not give {MySqlAccounts.Display(context.RotatedUser)} grant {index + 1} of {count} that {MySqlAccounts.Display(grantsFrom)} holds " +
             $"on {context.Address} (error {refused.Number}: {refused.Message}); {state}, and a retry adds the rest. The managing user needs every privilege it copies " +
             "WITH GRANT OPTION, every role WITH ADMIN OPTION, and UPDATE on mysql.* to copy a default role",
             refused);

@@ -128,7 +128,7 @@ internal static class MySqlErrorTranslator
         var (endpoint, who, address, rotatedUser) = (context.Endpoint, context.Who, context.Address, context.RotatedUser);
         var statementHasSecret = context.Step is DatabaseStep.PasswordSent;
         var manager = MySqlAccounts.Display(endpoint.ManagingUser.Username);
-        var account = rotatedUser is null ? "the account" : MySqlAccounts.Display(rotatedUser);
+        var account = MySqlAccounts.Display(rotatedUser);
         var database = "`" + endpoint.Database.Replace("`", "``", StringComparison.Ordinal) + "`";
         return error.ErrorCode switch
         {

@@ -55,7 +55,7 @@ internal static class PasswordChannel
             : $"the server offered no TLS (tls.mode {tls.Mode.ToWireName()})";
         return new RotationFailedException(
             RotationFailureKind.Tls,
-            $"refusing to rotate {MySqlAccounts.Display(context.RotatedUser!)} on {context.Address}: its authentication plugin is " +
+            $"refusing to rotate {MySqlAccounts.Display(context.RotatedUser)} on {context.Address}: its authentication plugin is " +
             $"{known}, whose first login after a password change hands the server the password itself, and the rotator sends a password " +
             $"only over TLS to a server whose certificate it has verified; {why}. Nothing was changed: use tls.mode verify-full " +
             "(or verify-ca) with the server's CA bundle (tls.caBundle or ESC_ROTATOR_CA_BUNDLE)");

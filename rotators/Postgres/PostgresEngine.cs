@@ -103,7 +103,7 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
 
     protected override Task<TargetVerdict> ReadTargetAsync(DriverConnection connection, bool claim, FailureContext context, CancellationToken cancellationToken)
     {
-        var username = context.RotatedUser!;
+        var username = context.RotatedUser;
         return connection.RunAsync((db, token) => PostgresTargetCheck.ReadAsync((NpgsqlConnection)db, username, token), cancellationToken);
     }
 
@@ -125,7 +125,7 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
         Action sending,
         CancellationToken cancellationToken)
     {
-        var username = context.RotatedUser!;
+        var username = context.RotatedUser;
         var verifier = Verifier(newPassword);
 
         var alterRole = await connection.RunAsync(
@@ -154,7 +154,7 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
         Action sending,
         CancellationToken cancellationToken)
     {
-        var username = context.RotatedUser!;
+        var username = context.RotatedUser;
         var verifier = Verifier(newPassword);
         var (sourceExists, exists, alterRole, createRole, grantRole) = await connection.RunAsync(
             async (db, token) =>

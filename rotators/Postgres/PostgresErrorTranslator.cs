@@ -46,9 +46,9 @@ internal static class PostgresErrorTranslator
         var (address, who) = (context.Address, context.Who);
         var detail = string.IsNullOrEmpty(error.Detail) ? "" : $" ({error.Detail})";
         var changing = context.Step is DatabaseStep.PreparingPassword or DatabaseStep.PasswordSent;
-        if (changing && error.SqlState == PostgresErrorCodes.InsufficientPrivilege && context.RotatedUser is { } user)
+        if (changing && error.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
-            var role = PostgresIdentifiers.Display(user);
+            var role = PostgresIdentifiers.Display(context.RotatedUser);
             var manager = PostgresIdentifiers.Display(context.Endpoint.ManagingUser.Username);
             return new RotationFailedException(
                 RotationFailureKind.Permission,

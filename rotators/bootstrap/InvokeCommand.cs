@@ -45,7 +45,7 @@ internal sealed class InvokeCommand
         RotatorHost host;
         try
         {
-            host = RotatorComposition.CreateHostFromEnvironment(logger, adapterRequired: false);
+            host = RotatorComposition.CreateHostFromEnvironment(logger);
         }
         catch (InvalidConfigurationException ex)
         {

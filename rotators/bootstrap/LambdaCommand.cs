@@ -1,5 +1,6 @@
+using System.Text.Json;
 using System.Runtime.InteropServices;
-using EscRotators.Adapter.FunctionUrl;
+using EscRotators.Adapter;
 using EscRotators.Composition;
 using EscRotators.Logging;
 using EscRotators.Rotation;
@@ -20,9 +21,6 @@ internal static class LambdaCommand
         var logger = new RotatorLogger(LogSink.FromEnvironment(Console.Out));
         var options = new LambdaBootstrapOptions
         {
-            // The loop cancels the handler when the budget's work time is up, so the reply is on time.
-            DeadlineSafetyMargin = InvocationBudget.ReplyMargin,
-
             // The loop's failures carry no event data; log the exception type, never its message.
             OnLoopError = (description, exception) => logger.Error(
                 description,
@@ -41,26 +39,50 @@ internal static class LambdaCommand
             client,
             _ =>
             {
-                var host = RotatorComposition.CreateHostFromEnvironment(logger, adapterRequired: false);
+                var host = RotatorComposition.CreateHostFromEnvironment(logger);
                 var functionUrl = new FunctionUrlTransport(host.Adapter, logger);
 
-                // A Function URL event (requestContext.http) is an HTTPS adapter request; one with a top-level "Step" is
-                // Secrets Manager's (a failed step throws: Secrets Manager sees the function error); the rest is Form A/B.
-                LambdaHandler handler = async (payload, context, cancellationToken) =>
+                // One parse tells the kind: requestContext.http is an HTTPS adapter request; a top-level "Step" is Secrets
+                // Manager's (a failed step throws: Secrets Manager sees the function error); the rest is Form A/B.
+                LambdaHandler handler = async (payload, context, stoppingToken) =>
                 {
+                    // The budget owns the deadline: the work stops when the reply is due, or when the host stops.
                     var budget = new InvocationBudget(context.Deadline, options.TimeProvider);
-                    if (FunctionUrlTransport.TryRead(payload.Span) is { } http)
+                    using var replyDue = budget.CancelWhenReplyIsDue();
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(replyDue.Token, stoppingToken);
+                    var cancellationToken = linked.Token;
+                    using var document = TryParse(payload);
+                    if (document is null)
+                    {
+                        // Not JSON: the dispatcher words the 400.
+                        return await host.Dispatcher.RotateToJsonAsync(payload, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    var root = document.RootElement;
+                    if (FunctionUrlTransport.TryRead(root) is { } http)
                     {
                         return await functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
                     }
 
-                    return SecretsManagerEvent.TryRead(payload) is { } rotation
+                    return SecretsManagerEvent.TryRead(root) is { } rotation
                         ? await host.SecretsManager.HandleToJsonAsync(rotation, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false)
-                        : await host.Dispatcher.RotateToJsonAsync(payload, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
+                        : await host.Dispatcher.RotateToJsonAsync(root, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
                 };
                 return Task.FromResult(handler);
             },
             options,
             stopping.Token).ConfigureAwait(false);
+    }
+
+    private static JsonDocument? TryParse(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            return JsonDocument.Parse(payload);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

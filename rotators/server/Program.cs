@@ -26,11 +26,9 @@ if (options is null)
 var level = LogSink.ParseLevel(Environment.GetEnvironmentVariable("ESC_ROTATOR_LOG_LEVEL")) ?? LogLevel.Info;
 var logger = new RotatorLogger(new LogSink(Console.Out, LogFormat.Json, level));
 ExternalRotationAdapter adapter;
-AdapterOptions adapterOptions;
 try
 {
-    adapterOptions = AdapterEnvironment.Read();
-    adapter = RotatorComposition.CreateWithAdapterFromEnvironment(logger, adapterRequired: true).Adapter!;
+    adapter = RotatorComposition.CreateServerAdapterFromEnvironment(logger);
 }
 catch (InvalidConfigurationException ex)
 {
@@ -40,7 +38,7 @@ catch (InvalidConfigurationException ex)
 
 try
 {
-    await new RotationServer(options, adapterOptions, adapter, logger, TimeProvider.System).RunAsync(CancellationToken.None).ConfigureAwait(false);
+    await new RotationServer(options, adapter, logger, TimeProvider.System).RunAsync(CancellationToken.None).ConfigureAwait(false);
 }
 catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException)
 {

@@ -32,10 +32,10 @@ internal sealed class RotationServer
     private readonly TimeProvider _time;
     private long _requests;
 
-    public RotationServer(ServerOptions options, AdapterOptions adapterOptions, ExternalRotationAdapter adapter, RotatorLogger logger, TimeProvider time)
+    public RotationServer(ServerOptions options, ExternalRotationAdapter adapter, RotatorLogger logger, TimeProvider time)
     {
         _options = options;
-        _adapterOptions = adapterOptions;
+        _adapterOptions = adapter.Options;
         _adapter = adapter;
         _logger = logger;
         _time = time;
@@ -87,7 +87,10 @@ internal sealed class RotationServer
             return null;
         }
 
-        return X509Certificate2.CreateFromPemFile(_options.CertificatePath!, _options.KeyPath!);
+        // ServerCommandLine requires both files unless --insecure-http.
+        return _options is { CertificatePath: { } certificate, KeyPath: { } key }
+            ? X509Certificate2.CreateFromPemFile(certificate, key)
+            : throw new InvalidOperationException("no certificate and key to serve HTTPS with");
     }
 
     private void Listen(KestrelServerOptions kestrel, Action<ListenOptions> configure)
@@ -212,6 +215,5 @@ internal sealed class RotationServer
         await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 
-    private static string Printable(string text) =>
-        new(text.Take(100).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    private static string Printable(string text) => PrintableText.Shorten(text, 100);
 }

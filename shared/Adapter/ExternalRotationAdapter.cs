@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using EscRotators.Adapter.Jwks;
 using EscRotators.Adapter.Jwt;
-using EscRotators.Adapter.Wire;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Logging;
@@ -51,6 +50,9 @@ public sealed class ExternalRotationAdapter
         _logger = logger;
         _time = time;
     }
+
+    /// <summary>The settings it was built with (read once, by the composition root); the HTTPS server sizes its reads by them.</summary>
+    public AdapterOptions Options => _options;
 
     /// <summary>
     /// Wires the adapter from its options: the JWKS source they name (file, else HTTPS URL checked against

@@ -60,3 +60,11 @@ public sealed class ReplayCache
         }
     }
 }
+
+/// <summary>The answer of <see cref="ReplayCache.TryRecord"/>.</summary>
+public enum ReplayVerdict
+{
+    Recorded,
+    Replayed,
+    Full,
+}

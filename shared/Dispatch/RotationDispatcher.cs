@@ -1,9 +1,9 @@
+using System.Text.Json;
 using EscRotators.Configuration;
+using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Passwords;
-using EscRotators.Planning;
-using EscRotators.Protocol;
 using EscRotators.Rotation;
+using EscRotators.Protocol;
 using EscRotators.Validation;
 
 namespace EscRotators.Dispatch;
@@ -75,6 +75,35 @@ public sealed class RotationDispatcher
             },
             requestId);
 
+    /// <summary>
+    /// Rotates for a payload the Lambda host has parsed already (it told the event's kind from the same parse); a
+    /// malformed event is a 400 reply. Returns the reply serialised as the Lambda runtime sends it.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
+        JsonElement root,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken)
+    {
+        var reply = await GuardAsync(
+            log =>
+            {
+                RotationEvent evt;
+                try
+                {
+                    evt = EventReader.Read(root);
+                }
+                catch (InvalidRequestException ex)
+                {
+                    return Task.FromResult(Rejected(log, ex.Message));
+                }
+
+                return RotateParsedAsync(evt, log, budget, cancellationToken);
+            },
+            requestId).ConfigureAwait(false);
+        return ReplySerializer.Serialize(reply);
+    }
+
     /// <summary><see cref="RotateAsync(ReadOnlyMemory{byte}, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised to JSON as the Lambda runtime sends it.</summary>
     public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
         ReadOnlyMemory<byte> payload,
@@ -134,9 +163,7 @@ public sealed class RotationDispatcher
             return $"unknown event type : \"type\" must be {EngineTypes}";
         }
 
-        var shown = type.Length > MaxEchoedTypeLength ? type[..MaxEchoedTypeLength] + "…" : type;
-        shown = new string(shown.Select(c => PrintableText.IsPrintable(c) ? c : '?').ToArray());
-        return $"unknown event type {shown}";
+        return $"unknown event type {PrintableText.Shorten(type, MaxEchoedTypeLength)}";
     }
 
     private static RotationReply Rejected(RotatorLogger log, string message)
@@ -145,3 +172,10 @@ public sealed class RotationDispatcher
         return RotationReply.BadRequest(message);
     }
 }
+
+/// <summary>An engine the dispatcher serves, with what its requests must carry.</summary>
+/// <param name="Engine">Serves events whose <c>type</c> is <see cref="IDatabaseEngine.Type"/>.</param>
+/// <param name="RequiresDatabase">
+/// Whether <c>database</c> is required: PostgreSQL logs in to a database; MySQL's <c>ALTER USER</c> needs none.
+/// </param>
+public sealed record EngineRegistration(IDatabaseEngine Engine, bool RequiresDatabase);

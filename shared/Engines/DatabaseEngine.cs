@@ -285,7 +285,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     private RotationFailedException ManagingUserRefused(FailureContext context) =>
         new RotationFailedException(
             RotationFailureKind.PrivilegedTarget,
-            $"refusing to rotate {DisplayUser(context.RotatedUser!)} on {context.Address}: it is the managing user this rotation logs in as. " +
+            $"refusing to rotate {DisplayUser(context.RotatedUser)} on {context.Address}: it is the managing user this rotation logs in as. " +
             $"{HandsOutPassword} Nothing was changed: rotate two ordinary users, and keep the managing user's credentials out of the rotated ones");
 
     /// <summary>The refusal of an administrative account as the user to rotate, with what makes it one.</summary>
@@ -294,7 +294,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     {
         return new RotationFailedException(
             RotationFailureKind.PrivilegedTarget,
-            $"refusing to rotate {DisplayUser(context.RotatedUser!)} on {context.Address}: it holds administrative power ({Shown(reasons)}). " +
+            $"refusing to rotate {DisplayUser(context.RotatedUser)} on {context.Address}: it holds administrative power ({Shown(reasons)}). " +
             $"{HandsOutPassword} Nothing was changed: rotate users without administrative privileges (revoke them, or choose other users)");
     }
 
@@ -302,7 +302,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     private RotationFailedException ManagingUserCopyRefused(FailureContext context, string grantsFrom) =>
         new RotationFailedException(
             RotationFailureKind.PrivilegedTarget,
-            $"refusing to give {DisplayUser(context.RotatedUser!)} the grants of {DisplayUser(grantsFrom)} on {context.Address}: " +
+            $"refusing to give {DisplayUser(context.RotatedUser)} the grants of {DisplayUser(grantsFrom)} on {context.Address}: " +
             $"{DisplayUser(grantsFrom)} is the managing user this rotation logs in as, and its power would pass to the rotated user. " +
             $"{HandsOutPassword} Nothing was changed: copy the grants of an ordinary user, and keep the managing user's credentials out of the rotated ones");
 
@@ -310,7 +310,7 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
     private RotationFailedException AdministrativeCopyRefused(FailureContext context, string grantsFrom, IReadOnlyList<string> reasons) =>
         new RotationFailedException(
             RotationFailureKind.PrivilegedTarget,
-            $"refusing to give {DisplayUser(context.RotatedUser!)} the grants of {DisplayUser(grantsFrom)} on {context.Address}: " +
+            $"refusing to give {DisplayUser(context.RotatedUser)} the grants of {DisplayUser(grantsFrom)} on {context.Address}: " +
             $"{DisplayUser(grantsFrom)} holds administrative power ({Shown(reasons)}). " +
             $"{HandsOutPassword} Nothing was changed: copy the grants of a user without administrative privileges");
 
@@ -371,10 +371,11 @@ public abstract class DatabaseEngine<TClaim> : IDatabaseEngine
             void Sending() => context = _context with { Step = DatabaseStep.PasswordSent };
             try
             {
-                await (_plan.Change switch
+                // Only an alternate session's plan names a user to copy grants from.
+                await (_plan switch
                 {
-                    Change.Alternate => _engine.SetAlternatePasswordAsync(_connection, _claim, _context, _plan.GrantsFrom!, newPassword, Sending, cancellationToken),
-                    Change.Own => _engine.SetOwnPasswordAsync(_connection, _claim, _context, newPassword, Sending, cancellationToken),
+                    { GrantsFrom: { } grantsFrom } => _engine.SetAlternatePasswordAsync(_connection, _claim, _context, grantsFrom, newPassword, Sending, cancellationToken),
+                    { Change: Change.Own } => _engine.SetOwnPasswordAsync(_connection, _claim, _context, newPassword, Sending, cancellationToken),
                     _ => _engine.SetPasswordAsync(_connection, _claim, _context, newPassword, Sending, cancellationToken),
                 }).ConfigureAwait(false);
             }

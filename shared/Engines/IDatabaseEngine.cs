@@ -39,3 +39,18 @@ public interface IDatabaseEngine
     /// <summary>Logs in as <paramref name="login"/> and runs <c>SELECT 1</c>.</summary>
     Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// The managing user's open connection with the rotated user claimed. Disposing it closes the connection, which
+/// releases the claim.
+/// </summary>
+public interface IPasswordChangeSession : IAsyncDisposable
+{
+    /// <summary>Sets the claimed user's password.</summary>
+    Task SetPasswordAsync(string newPassword, CancellationToken cancellationToken);
+}
+
+/// <summary>What the server's catalogs say about the user to rotate, read on the managing connection before any change.</summary>
+/// <param name="IsManagingUser">The user is the managing session's own user, as the server names it.</param>
+/// <param name="Reasons">What gives it administrative power, each in the server's terms for the reply; empty for an ordinary user (or none of that name).</param>
+public sealed record TargetVerdict(bool IsManagingUser, IReadOnlyList<string> Reasons);

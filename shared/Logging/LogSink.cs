@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 
 namespace EscRotators.Logging;
 
@@ -170,4 +170,22 @@ public sealed class LogSink
         PrintableText.AppendEscaped(builder, escaped);
         return builder.Append('"').ToString();
     }
+}
+
+/// <summary><c>AWS_LAMBDA_LOG_FORMAT</c>: Lambda's plain text lines or one JSON object per line.</summary>
+public enum LogFormat
+{
+    Text,
+    Json,
+}
+
+/// <summary>Lambda's log levels, in the order <c>AWS_LAMBDA_LOG_LEVEL</c> filters them.</summary>
+public enum LogLevel
+{
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
 }

@@ -68,6 +68,24 @@ public static class PrintableText
         return builder.Append(cut ? "…\"" : "\"").ToString();
     }
 
+    /// <summary>
+    /// Text from a caller for a log field or a message that shows it bare: cut to <paramref name="maxLength"/>
+    /// characters (an ellipsis marks the cut), each character that is not printable shown as <c>?</c>.
+    /// </summary>
+    public static string Shorten(string text, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        var cut = text.Length > maxLength;
+        var builder = new StringBuilder(Math.Min(text.Length, maxLength) + 1);
+        foreach (var c in cut ? text.AsSpan(0, maxLength) : text.AsSpan())
+        {
+            builder.Append(IsPrintable(c) ? c : '?');
+        }
+
+        return cut ? builder.Append('…').ToString() : builder.ToString();
+    }
+
     /// <summary>True when <see cref="AppendEscaped"/> would change <paramref name="text"/>.</summary>
     public static bool NeedsEscaping(string text)
     {

@@ -49,3 +49,105 @@ public sealed class RotationEvent
     [JsonIgnore]
     public bool HasInputs { get; private set; }
 }
+
+/// <summary>Form B <c>inputs</c>, mirroring ESC's <c>fn::rotate::*</c> inputs.</summary>
+public sealed class WireInputs
+{
+    [JsonPropertyName("database")]
+    public WireDatabase? Database { get; set; }
+
+    [JsonPropertyName("rotateUsers")]
+    public WireRotateUsers? RotateUsers { get; set; }
+
+    [JsonPropertyName("passwordPolicy")]
+    public WirePasswordPolicy? PasswordPolicy { get; set; }
+}
+
+/// <summary>Form B <c>inputs.database</c>.</summary>
+public sealed class WireDatabase
+{
+    [JsonPropertyName("host")]
+    public string? Host { get; set; }
+
+    [JsonPropertyName("port")]
+    public int? Port { get; set; }
+
+    [JsonPropertyName("database")]
+    public string? Database { get; set; }
+
+    [JsonPropertyName("managingUser")]
+    public WireCredentials? ManagingUser { get; set; }
+
+    [JsonPropertyName("tls")]
+    public WireTls? Tls { get; set; }
+}
+
+/// <summary>A user as Form A sends it: <c>managingUser</c> or <c>rotateUser</c>.</summary>
+public sealed class WireUser
+{
+    [JsonPropertyName("username")]
+    public string? Username { get; set; }
+
+    [JsonPropertyName("password")]
+    public string? Password { get; set; }
+
+    [JsonPropertyName("newPassword")]
+    public string? NewPassword { get; set; }
+
+    // Records and default ToString must never print the password.
+    public override string ToString() => $"WireUser {{ Username = {Username} }}";
+}
+
+/// <summary>A username and password pair as it appears in Form B <c>state</c>, in and out.</summary>
+public sealed class WireCredentials
+{
+    [JsonPropertyName("username")]
+    public string? Username { get; set; }
+
+    [JsonPropertyName("password")]
+    public string? Password { get; set; }
+
+    public override string ToString() => $"WireCredentials {{ Username = {Username} }}";
+}
+
+/// <summary>Form B <c>inputs.rotateUsers</c>: the two users that take turns.</summary>
+public sealed class WireRotateUsers
+{
+    [JsonPropertyName("username1")]
+    public string? Username1 { get; set; }
+
+    [JsonPropertyName("username2")]
+    public string? Username2 { get; set; }
+}
+
+/// <summary>Form B <c>state</c>: what ESC stored after the last rotation, and what we return.</summary>
+public sealed class WireState
+{
+    [JsonPropertyName("current")]
+    public WireCredentials? Current { get; set; }
+
+    // Written even when null: the contract's reply shape is {"current":{...},"previous":null}.
+    [JsonPropertyName("previous")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public WireCredentials? Previous { get; set; }
+}
+
+/// <summary>Form B <c>inputs.passwordPolicy</c>.</summary>
+public sealed class WirePasswordPolicy
+{
+    [JsonPropertyName("length")]
+    public int? Length { get; set; }
+
+    [JsonPropertyName("symbols")]
+    public string? Symbols { get; set; }
+}
+
+/// <summary>The optional <c>tls</c> object (Form A top level, Form B <c>inputs.database.tls</c>).</summary>
+public sealed class WireTls
+{
+    [JsonPropertyName("mode")]
+    public string? Mode { get; set; }
+
+    [JsonPropertyName("caBundle")]
+    public string? CaBundle { get; set; }
+}

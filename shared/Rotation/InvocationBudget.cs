@@ -65,8 +65,15 @@ public sealed class InvocationBudget
         }
     }
 
-    /// <summary>A cancellation that fires when the work must stop so the reply is on time.</summary>
-    public CancellationTokenSource CancelWhenReplyIsDue() => new(WorkTimeLeft, _time);
+    /// <summary>A cancellation that fires when the work must stop so the reply is on time (at once when that has passed).</summary>
+    public CancellationTokenSource CancelWhenReplyIsDue()
+    {
+        // Timers take at most uint.MaxValue - 1 ms; a deadline further away than that is as good as none.
+        var left = WorkTimeLeft;
+        return left < MaxTimerDelay ? new CancellationTokenSource(left, _time) : new CancellationTokenSource();
+    }
+
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
 
     /// <summary>
     /// How long the next database attempt may take: the work time left, at most <paramref name="maximum"/>, in whole

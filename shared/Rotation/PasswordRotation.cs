@@ -2,10 +2,7 @@ using System.Diagnostics;
 using EscRotators.Configuration;
 using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Passwords;
-using EscRotators.Planning;
 using EscRotators.Protocol;
-using EscRotators.Redaction;
 using EscRotators.Validation;
 
 namespace EscRotators.Rotation;
@@ -154,4 +151,17 @@ public sealed class PasswordRotation
     private static string RetryAdvice(RotationRequest request) => request is FullRotationRequest
         ? "no new state is returned, the current credentials are untouched, and the next rotation sets this user's password again"
         : "the caller keeps its previous credentials; retry the rotation to set the password again";
+}
+
+/// <summary>Where a rotation stopped, which decides what the failure message can promise.</summary>
+public enum RotationStage
+{
+    /// <summary>Logging in as the managing user and claiming the user: nothing has been changed.</summary>
+    Connecting,
+
+    /// <summary>The password statement is on its way: a failure leaves the outcome unknown.</summary>
+    SettingPassword,
+
+    /// <summary>The password was changed; logging in with it as the rotated user.</summary>
+    VerifyingLogin,
 }

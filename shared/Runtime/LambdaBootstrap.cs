@@ -16,20 +16,16 @@ public sealed class LambdaBootstrap
     // X-Ray SDKs read the current trace header from this variable rather than from the context.
     internal const string TraceIdEnvironmentVariable = "_X_AMZN_TRACE_ID";
 
-    // Timers accept at most uint.MaxValue - 1 ms; a deadline further away than that is as good as none.
-    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
-
-    private readonly RuntimeApiClient _client;
+    private readonly IRuntimeApiClient _client;
     private readonly LambdaHandler _handler;
     private readonly LambdaBootstrapOptions _options;
 
-    public LambdaBootstrap(RuntimeApiClient client, LambdaHandler handler, LambdaBootstrapOptions options)
+    public LambdaBootstrap(IRuntimeApiClient client, LambdaHandler handler, LambdaBootstrapOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.DeadlineSafetyMargin, TimeSpan.Zero, nameof(options));
 
         _client = client;
         _handler = handler;
@@ -42,7 +38,7 @@ public sealed class LambdaBootstrap
     /// </summary>
     /// <returns>0 when stopped, <see cref="InitializationFailedExitCode"/> or <see cref="RuntimeApiFailedExitCode"/>.</returns>
     public static async Task<int> InitializeAndRunAsync(
-        RuntimeApiClient client,
+        IRuntimeApiClient client,
         Func<CancellationToken, Task<LambdaHandler>> initialize,
         LambdaBootstrapOptions options,
         CancellationToken stoppingToken)
@@ -102,7 +98,7 @@ public sealed class LambdaBootstrap
         exception is OperationCanceledException && stoppingToken.IsCancellationRequested;
 
     private static async Task ReportInitializationErrorAsync(
-        RuntimeApiClient client,
+        IRuntimeApiClient client,
         Exception exception,
         LambdaBootstrapOptions options,
         CancellationToken stoppingToken)
@@ -165,12 +161,9 @@ public sealed class LambdaBootstrap
         }
     }
 
-    private async Task<ReadOnlyMemory<byte>> InvokeHandlerAsync(InvocationRequest invocation, CancellationToken stoppingToken)
-    {
-        using var deadline = CreateDeadlineSource(invocation.Context.Deadline);
-        using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stoppingToken);
-        return await _handler(invocation.Payload, invocation.Context, handlerCancellation.Token).ConfigureAwait(false);
-    }
+    // The deadline is the handler's to keep (it is in the context); the loop cancels only when the host stops.
+    private Task<ReadOnlyMemory<byte>> InvokeHandlerAsync(InvocationRequest invocation, CancellationToken stoppingToken) =>
+        _handler(invocation.Payload, invocation.Context, stoppingToken);
 
     private async Task PostInvocationErrorAsync(string requestId, Exception exception, CancellationToken stoppingToken)
     {
@@ -182,25 +175,6 @@ public sealed class LambdaBootstrap
         {
             ReportLoopError($"Reporting the function error for request {requestId} failed.", reportFailure);
         }
-    }
-
-    /// <summary>A source that cancels <see cref="LambdaBootstrapOptions.DeadlineSafetyMargin"/> before the deadline.</summary>
-    private CancellationTokenSource CreateDeadlineSource(DateTimeOffset deadline)
-    {
-        var time = _options.TimeProvider;
-        var untilCancellation = deadline - time.GetUtcNow() - _options.DeadlineSafetyMargin;
-
-        if (untilCancellation <= TimeSpan.Zero)
-        {
-            // Already inside the margin: the handler still runs, but knows at once that it has no time.
-            var expired = new CancellationTokenSource();
-            expired.Cancel();
-            return expired;
-        }
-
-        return untilCancellation < MaxTimerDelay
-            ? new CancellationTokenSource(untilCancellation, time)
-            : new CancellationTokenSource();
     }
 
     private void ReportLoopError(string message, Exception? exception) =>

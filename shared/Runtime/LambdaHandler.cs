@@ -6,7 +6,10 @@ namespace EscRotators.Runtime;
 /// </summary>
 /// <param name="payload">The raw event body as delivered by the Runtime API.</param>
 /// <param name="context">What the invocation knows about itself.</param>
-/// <param name="cancellationToken">Fires shortly before the invocation deadline, or when the host is stopping.</param>
+/// <param name="cancellationToken">
+/// Fires when the host is stopping. The deadline is <see cref="LambdaContext.Deadline"/>: keeping it, with time left to
+/// reply, is the handler's job.
+/// </param>
 public delegate Task<ReadOnlyMemory<byte>> LambdaHandler(
     ReadOnlyMemory<byte> payload,
     LambdaContext context,

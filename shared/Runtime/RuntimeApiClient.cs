@@ -7,7 +7,7 @@ namespace EscRotators.Runtime;
 /// (<see cref="RuntimeApiConnection"/>): the API is a local endpoint, so a general HTTP stack would only add
 /// start-up time, memory and size.
 /// </summary>
-public sealed class RuntimeApiClient : IDisposable
+public sealed class RuntimeApiClient : IRuntimeApiClient, IDisposable
 {
     /// <summary>Name of the environment variable through which Lambda passes the API's host:port.</summary>
     public const string AddressEnvironmentVariable = "AWS_LAMBDA_RUNTIME_API";

@@ -122,13 +122,10 @@ internal sealed class RuntimeApiConnection : IDisposable
 
     private async Task<RuntimeApiResponse> SendOnceAsync(byte[] head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        if (_stream is null)
-        {
-            await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var stream = _stream!;
-        _reader!.ExpectResponse();
+        var (stream, reader) = _stream is { } open && _reader is { } openReader
+            ? (open, openReader)
+            : await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        reader.ExpectResponse();
         if (body.Length <= CoalesceBodyBytes)
         {
             var request = new byte[head.Length + body.Length];
@@ -142,8 +139,8 @@ internal sealed class RuntimeApiConnection : IDisposable
             await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
         }
 
-        var response = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (!_reader.KeepAlive)
+        var response = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!reader.KeepAlive)
         {
             Close();
         }
@@ -151,7 +148,7 @@ internal sealed class RuntimeApiConnection : IDisposable
         return response;
     }
 
-    private async Task ConnectAsync(CancellationToken cancellationToken)
+    private async Task<(NetworkStream Stream, RuntimeApiResponseReader Reader)> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -170,9 +167,11 @@ internal sealed class RuntimeApiConnection : IDisposable
             throw;
         }
 
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new RuntimeApiResponseReader(_stream);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var reader = new RuntimeApiResponseReader(stream);
+        (_stream, _reader) = (stream, reader);
         ConnectionsOpened++;
+        return (stream, reader);
     }
 
     private void Close()

@@ -88,7 +88,7 @@ public sealed class SecretsManagerClient
             {
                 return Deserialize(operation, json, responseType);
             }
-            var failure = outcome.Failure!;
+            var failure = outcome.Failure ?? throw new InvalidOperationException("an attempt ended with neither an answer nor a failure");
             if (!outcome.Retryable || attempt >= _options.MaxAttempts)
             {
                 throw failure;

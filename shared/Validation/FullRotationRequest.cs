@@ -1,5 +1,5 @@
 using EscRotators.Engines;
-using EscRotators.Passwords;
+using EscRotators.Rotation;
 using EscRotators.Protocol;
 
 namespace EscRotators.Validation;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EscRotators.Engines;
-using EscRotators.Passwords;
+using EscRotators.Rotation;
 using EscRotators.Protocol;
 using EscRotators.Tls;
 

@@ -93,3 +93,29 @@ public sealed class SigningKeyStore
         }
     }
 }
+
+/// <summary>What <see cref="SigningKeyStore"/> found for a <c>kid</c>.</summary>
+public enum SigningKeyLookup
+{
+    Found,
+
+    /// <summary>The keys are loaded and none has this <c>kid</c>.</summary>
+    UnknownKey,
+
+    /// <summary>No keys could be loaded: the caller answers 503.</summary>
+    Unavailable,
+}
+
+/// <summary>The JWKS could not be read or held no usable key; the message is safe to log.</summary>
+public sealed class SigningKeysUnavailableException : Exception
+{
+    public SigningKeysUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public SigningKeysUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

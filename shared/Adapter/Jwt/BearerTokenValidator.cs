@@ -113,9 +113,10 @@ public sealed class BearerTokenValidator
 
         var subject = claims.Subject;
         var problem = CheckClaims(claims, body.Span, out var forgetAfter);
-        if (problem is not null)
+        if (problem is not null || claims.TokenId is not { } tokenId)
         {
-            return TokenCheck.Unauthorized(problem, subject);
+            // CheckClaims refuses a token without jti, so the problem is always named here.
+            return TokenCheck.Unauthorized(problem ?? "the token has no jti", subject);
         }
 
         if (_options.AllowedSubjects.Count > 0 && (subject is null || !_options.AllowedSubjects.Any(p => p.Matches(subject))))
@@ -123,7 +124,7 @@ public sealed class BearerTokenValidator
             return new TokenCheck(TokenVerdict.Forbidden, "the token subject is not in ESC_ROTATOR_ALLOWED_SUBJECTS", subject);
         }
 
-        return _replays.TryRecord(claims.TokenId!, forgetAfter) switch
+        return _replays.TryRecord(tokenId, forgetAfter) switch
         {
             ReplayVerdict.Recorded => TokenCheck.Accepted(subject),
             ReplayVerdict.Replayed => TokenCheck.Unauthorized("the token id (jti) was already used", subject),

@@ -1,7 +1,18 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using EscRotators.Adapter.Jwks;
 
 namespace EscRotators.Adapter.Jwt;
+
+/// <summary>The JOSE header of a token: only what the checks read.</summary>
+public sealed class JwtHeader
+{
+    [JsonPropertyName("alg")]
+    public string? Algorithm { get; set; }
+
+    [JsonPropertyName("kid")]
+    public string? KeyId { get; set; }
+}
 
 /// <summary>The claims Form C checks. Times are NumericDate (seconds since the epoch, possibly fractional).</summary>
 public sealed class JwtClaims
@@ -31,3 +42,16 @@ public sealed class JwtClaims
     [JsonPropertyName("body_hash")]
     public string? BodyHash { get; set; }
 }
+
+/// <summary>
+/// Source-generated JSON for tokens and key sets. Claim and JWK member names are case-sensitive (RFC 7519, 7517),
+/// so unlike the rotation payload nothing here matches case-insensitively.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNameCaseInsensitive = false,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    MaxDepth = 16)]
+[JsonSerializable(typeof(JwtHeader))]
+[JsonSerializable(typeof(JwtClaims))]
+[JsonSerializable(typeof(JsonWebKeySet))]
+public sealed partial class JwtJsonContext : JsonSerializerContext;

@@ -10,3 +10,12 @@ public readonly record struct TokenCheck(TokenVerdict Verdict, string Reason, st
 
     public static TokenCheck Unauthorized(string reason, string? subject = null) => new(TokenVerdict.Unauthorized, reason, subject);
 }
+
+/// <summary>The outcome of checking a request's bearer token, each with its Form C status.</summary>
+public enum TokenVerdict
+{
+    Accepted = 200,
+    Unauthorized = 401,
+    Forbidden = 403,
+    KeysUnavailable = 503,
+}

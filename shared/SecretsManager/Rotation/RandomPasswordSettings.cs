@@ -8,8 +8,23 @@ namespace EscRotators.SecretsManager.Rotation;
 /// </summary>
 public static class RandomPasswordSettings
 {
-    /// <summary>AWS's templates leave out the characters that break connection strings and shell quoting.</summary>
+    /// <summary>AWS's MySQL and MariaDB templates leave out the characters that break connection strings and shell quoting.</summary>
     public const string DefaultExcludeCharacters = "/@\"'\\";
+
+    /// <summary>AWS's PostgreSQL templates leave out ':' as well (it separates the fields of a .pgpass line).</summary>
+    public const string DefaultPostgresExcludeCharacters = ":/@\"'\\";
+
+    /// <summary>
+    /// <paramref name="request"/> for a secret of <paramref name="engineType"/>: when <c>EXCLUDE_CHARACTERS</c> was unset,
+    /// the default of AWS's template for that engine.
+    /// </summary>
+    public static GetRandomPasswordRequest For(GetRandomPasswordRequest request, string engineType)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.ExcludeCharacters is not null
+            ? request
+            : request with { ExcludeCharacters = engineType == "postgres" ? DefaultPostgresExcludeCharacters : DefaultExcludeCharacters };
+    }
 
     public const int DefaultLength = 32;
 
@@ -33,7 +48,8 @@ public static class RandomPasswordSettings
         return new GetRandomPasswordRequest
         {
             PasswordLength = length,
-            ExcludeCharacters = environment("EXCLUDE_CHARACTERS") ?? DefaultExcludeCharacters,
+            // Unset stays null: the default depends on the secret's engine (For).
+            ExcludeCharacters = environment("EXCLUDE_CHARACTERS"),
             ExcludeNumbers = Flag(environment, "EXCLUDE_NUMBERS", false),
             ExcludePunctuation = Flag(environment, "EXCLUDE_PUNCTUATION", false),
             ExcludeUppercase = Flag(environment, "EXCLUDE_UPPERCASE", false),

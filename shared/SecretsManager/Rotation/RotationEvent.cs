@@ -56,26 +56,31 @@ public sealed record SecretsManagerEvent(RotationStep Step, string SecretId, str
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("Step", out var stepValue))
-            {
-                return null;
-            }
-
-            var step = stepValue.ValueKind == JsonValueKind.String ? stepValue.GetString() : null;
-            var parsedStep = step switch
-            {
-                "createSecret" => RotationStep.CreateSecret,
-                "setSecret" => RotationStep.SetSecret,
-                "testSecret" => RotationStep.TestSecret,
-                "finishSecret" => RotationStep.FinishSecret,
-                _ => throw Malformed("Step must be createSecret, setSecret, testSecret or finishSecret"),
-            };
-            var secretId = Text(root, "SecretId", 1, MaxSecretIdLength, required: true) ?? throw Malformed("SecretId is required");
-            var token = Text(root, "ClientRequestToken", MinTokenLength, MaxTokenLength, required: true) ?? throw Malformed("ClientRequestToken is required");
-            var rotationToken = Text(root, "RotationToken", 1, MaxRotationTokenLength, required: false);
-            return new SecretsManagerEvent(parsedStep, secretId, token, rotationToken);
+            return TryRead(document.RootElement);
         }
+    }
+
+    /// <summary>As <see cref="TryRead(ReadOnlyMemory{byte})"/>, for a payload the caller has parsed already.</summary>
+    public static SecretsManagerEvent? TryRead(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("Step", out var stepValue))
+        {
+            return null;
+        }
+
+        var step = stepValue.ValueKind == JsonValueKind.String ? stepValue.GetString() : null;
+        var parsedStep = step switch
+        {
+            "createSecret" => RotationStep.CreateSecret,
+            "setSecret" => RotationStep.SetSecret,
+            "testSecret" => RotationStep.TestSecret,
+            "finishSecret" => RotationStep.FinishSecret,
+            _ => throw Malformed("Step must be createSecret, setSecret, testSecret or finishSecret"),
+        };
+        var secretId = Text(root, "SecretId", 1, MaxSecretIdLength, required: true) ?? throw Malformed("SecretId is required");
+        var token = Text(root, "ClientRequestToken", MinTokenLength, MaxTokenLength, required: true) ?? throw Malformed("ClientRequestToken is required");
+        var rotationToken = Text(root, "RotationToken", 1, MaxRotationTokenLength, required: false);
+        return new SecretsManagerEvent(parsedStep, secretId, token, rotationToken);
     }
 
     public override string ToString() => $"{StepName(Step)} of {SecretId} (version {ClientRequestToken})";

@@ -4,7 +4,6 @@ using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Redaction;
 using EscRotators.Rotation;
 using EscRotators.Tls;
 using EscRotators.Validation;
@@ -189,7 +188,7 @@ public sealed class SecretsManagerRotationHandler
             }
 
             _doing = "generating the new password";
-            var generated = await CallAsync(c => c.GetRandomPasswordAsync(_handler._passwordRequest, _cancellationToken)).ConfigureAwait(false);
+            var generated = await CallAsync(c => c.GetRandomPasswordAsync(RandomPasswordSettings.For(_handler._passwordRequest, current.EngineType), _cancellationToken)).ConfigureAwait(false);
             var password = generated.RandomPassword is { Length: > 0 } p
                 ? p
                 : throw Fail("GetRandomPassword answered without a password", "Secrets Manager retries the rotation");

@@ -75,8 +75,14 @@ public sealed class PostgresTestDatabase : ITestDatabase
     /// <summary>Lets <paramref name="role"/> read table <paramref name="table"/>.</summary>
     public Task GrantSelectAsync(string table, string role) => ExecuteAsync("GRANT SELECT ON TABLE public.%I TO %I", table, role);
 
-    /// <summary>Ends <paramref name="member"/>'s membership of <paramref name="role"/>.</summary>
-    public Task RevokeRoleAsync(string role, string member) => ExecuteAsync("REVOKE %I FROM %I", role, member);
+    /// <summary>
+    /// Ends <paramref name="member"/>'s membership of <paramref name="role"/> that <paramref name="grantor"/> granted:
+    /// PostgreSQL 16+ keeps one membership per grantor, and the admin's plain REVOKE ends only its own.
+    /// </summary>
+    public Task RevokeRoleAsync(string role, string member, string grantor) =>
+        MajorVersion >= 16
+            ? ExecuteAsync("REVOKE %I FROM %I GRANTED BY %I", role, member, grantor)
+            : ExecuteAsync("REVOKE %I FROM %I", role, member);
 
     /// <summary>What pg_roles says of <paramref name="role"/>: whether it exists and may log in (null when it does not exist).</summary>
     public async Task<bool?> CanLoginAttributeAsync(string role) =>

@@ -55,7 +55,7 @@ public sealed partial class AlternateUserTests
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, first);
 
         // As AWS's template, an existing clone keeps its memberships as they are: only ALTER ROLE ... PASSWORD runs.
-        await db.RevokeRoleAsync(current.Name, clone);
+        await db.RevokeRoleAsync(current.Name, clone, grantor: manager.Name);
         var second = Secrets.Hostile();
         await EngineCalls.AlternateAsync(db, manager, clone, current.Name, second);
 

@@ -26,4 +26,11 @@ public sealed class PrintableTextTests
 
         Assert.That(quoted, Has.Length.LessThanOrEqualTo(40 * 6 + 3));
     }
+
+    [TestCase("mysql", 40, "mysql")]
+    [TestCase("abcdef", 3, "abc…")]
+    [TestCase("a\nb\u0000c\u202Ed", 40, "a?b?c?d")]
+    [TestCase("", 5, "")]
+    public void Shorten_bounds_and_replaces_what_is_not_printable(string text, int maxLength, string expected) =>
+        Assert.That(PrintableText.Shorten(text, maxLength), Is.EqualTo(expected));
 }

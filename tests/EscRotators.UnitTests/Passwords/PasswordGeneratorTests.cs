@@ -1,4 +1,4 @@
-using EscRotators.Passwords;
+using EscRotators.Rotation;
 
 namespace EscRotators.UnitTests.Passwords;
 

@@ -1,4 +1,4 @@
-using EscRotators.Planning;
+using EscRotators.Rotation;
 using EscRotators.Protocol;
 
 namespace EscRotators.UnitTests.Planning;

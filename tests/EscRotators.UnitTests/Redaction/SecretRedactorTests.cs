@@ -1,4 +1,4 @@
-using EscRotators.Redaction;
+using EscRotators.Logging;
 
 namespace EscRotators.UnitTests.Redaction;
 

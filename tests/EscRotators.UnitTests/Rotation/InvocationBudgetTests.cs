@@ -81,6 +81,25 @@ public sealed class InvocationBudgetTests
     }
 
     [Test]
+    public void The_reply_cancellation_has_fired_already_when_the_deadline_is_inside_the_margin()
+    {
+        var budget = new InvocationBudget(Start.AddMilliseconds(100), _time);
+        using var replyDue = budget.CancelWhenReplyIsDue();
+
+        Assert.That(replyDue.IsCancellationRequested, Is.True);
+    }
+
+    [Test]
+    public void A_deadline_beyond_what_a_timer_takes_never_cancels()
+    {
+        var budget = new InvocationBudget(Start.AddDays(100), _time);
+        using var replyDue = budget.CancelWhenReplyIsDue();
+
+        _time.Advance(TimeSpan.FromDays(60));
+        Assert.That(replyDue.IsCancellationRequested, Is.False);
+    }
+
+    [Test]
     public void A_short_local_timeout_keeps_back_a_tenth_of_itself()
     {
         var budget = InvocationBudget.StartingNow(TimeSpan.FromSeconds(2), _time);

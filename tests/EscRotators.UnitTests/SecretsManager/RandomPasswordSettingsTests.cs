@@ -6,11 +6,12 @@ namespace EscRotators.UnitTests.SecretsManager;
 public sealed class RandomPasswordSettingsTests
 {
     [Test]
-    public void Without_variables_the_request_is_AWSs_templates_default()
+    public void Without_variables_the_request_is_AWSs_templates_default_for_the_engine()
     {
         var request = RandomPasswordSettings.FromEnvironment(_ => null);
 
-        Assert.That(request, Is.EqualTo(new GetRandomPasswordRequest
+        Assert.That(RandomPasswordSettings.For(request, "postgres").ExcludeCharacters, Is.EqualTo(":/@\"'\\"));
+        Assert.That(RandomPasswordSettings.For(request, "mysql"), Is.EqualTo(new GetRandomPasswordRequest
         {
             PasswordLength = 32,
             ExcludeCharacters = "/@\"'\\",
@@ -36,7 +37,7 @@ public sealed class RandomPasswordSettingsTests
             ["REQUIRE_EACH_INCLUDED_TYPE"] = "false",
         };
 
-        var request = RandomPasswordSettings.FromEnvironment(variables.GetValueOrDefault);
+        var request = RandomPasswordSettings.For(RandomPasswordSettings.FromEnvironment(variables.GetValueOrDefault), "postgres");
 
         Assert.That(request, Is.EqualTo(new GetRandomPasswordRequest
         {

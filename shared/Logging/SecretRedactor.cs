@@ -1,4 +1,4 @@
-namespace EscRotators.Redaction;
+namespace EscRotators.Logging;
 
 /// <summary>
 /// The last line of defence for one invocation: every text that leaves it (failure messages, log lines built from

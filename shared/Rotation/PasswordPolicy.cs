@@ -1,4 +1,4 @@
-namespace EscRotators.Passwords;
+namespace EscRotators.Rotation;
 
 /// <summary>What a generated password looks like: <see cref="Length"/> characters of [A-Za-z0-9] plus <see cref="Symbols"/>.</summary>
 public sealed record PasswordPolicy

@@ -1,6 +1,6 @@
 using EscRotators.Protocol;
 
-namespace EscRotators.Planning;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// Form B alternation, exactly the table of docs/protocol.md: rotate the user that is not current, so the

@@ -5,7 +5,7 @@ using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Rotation;
 
-namespace EscRotators.Adapter.FunctionUrl;
+namespace EscRotators.Adapter;
 
 /// <summary>
 /// Transport 1: the adapter behind a Lambda Function URL or an API Gateway HTTP API (payload format 2.0), in the
@@ -30,14 +30,21 @@ public sealed class FunctionUrlTransport
         _logger = logger;
     }
 
-    /// <summary>The HTTP request in <paramref name="payload"/>, or null when it is not a format 2.0 HTTP event.</summary>
-    public static FunctionUrlEvent? TryRead(ReadOnlySpan<byte> payload)
+    /// <summary>The HTTP request in the parsed payload <paramref name="root"/>, or null when it is not a format 2.0 HTTP event.</summary>
+    public static FunctionUrlEvent? TryRead(JsonElement root)
     {
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("requestContext", out var context)
+            || context.ValueKind != JsonValueKind.Object
+            || !context.TryGetProperty("http", out var http)
+            || http.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
         try
         {
-            return JsonSerializer.Deserialize(payload, FunctionUrlJsonContext.Default.FunctionUrlEvent) is { RequestContext.Http: not null } evt
-                ? evt
-                : null;
+            return root.Deserialize(FunctionUrlJsonContext.Default.FunctionUrlEvent);
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException)
         {

@@ -1,6 +1,6 @@
 using EscRotators.Protocol;
 
-namespace EscRotators.Planning;
+namespace EscRotators.Rotation;
 
 /// <summary>The outcome of Form B alternation: whom to rotate, and what becomes <c>previous</c>.</summary>
 /// <param name="UserToRotate">The user whose password changes; never the current user.</param>

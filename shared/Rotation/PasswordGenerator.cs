@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace EscRotators.Passwords;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// Generates passwords from <see cref="RandomNumberGenerator"/>. Every character is drawn uniformly from the
