@@ -2,8 +2,7 @@
 // @smithy/signature-v4 (so a signature it accepts is one AWS's own signer computes), and the five operations a
 // rotation function uses with AWS's semantics: versions and staging labels (AWSCURRENT/AWSPENDING/AWSPREVIOUS),
 // idempotent PutSecretValue by ClientRequestToken, and AWS's error codes. Faults (throttling, 5xx, silence) can be
-// queued. Control routes under /__fake/ (unsigned, loopback only) seed secrets, start rotations as RotateSecret does,
-// queue faults and list requests.
+// queued. Control routes under /__fake/ (unsigned, loopback only) seed secrets, queue faults and list requests.
 import http from "node:http";
 import https from "node:https";
 import crypto from "node:crypto";
@@ -85,22 +84,6 @@ export class SecretStore {
     }
   }
 
-  /**
-   * What RotateSecret does before it invokes the rotation function: a version of the token with no value yet,
-   * staged AWSPENDING (taking the label off whoever had it). createSecret then finds no AWSPENDING value for the
-   * token and puts one with it.
-   */
-  beginRotation(secret, token) {
-    if (typeof token !== "string" || token.length < 32 || token.length > 64) {
-      throw invalidParameter("ClientRequestToken must be between 32 and 64 characters long.");
-    }
-    if (secret.versions.has(token)) {
-      throw new FakeError(400, "ResourceExistsException", `A version with the ClientRequestToken ${token} already exists.`);
-    }
-    secret.versions.set(token, { secretString: undefined, stages: new Set(), created: Date.now() / 1000 });
-    this.attach(secret, "AWSPENDING", token);
-  }
-
   describe(secret) {
     const versionIdsToStages = {};
     for (const [id, version] of secret.versions) {
@@ -140,8 +123,7 @@ export function operations(store, log) {
         versionId = store.holder(secret, stage);
       }
       const version = versionId === undefined ? undefined : secret.versions.get(versionId);
-      // A version RotateSecret started has no value until createSecret puts one: AWS answers as for a missing one.
-      if (!version || version.secretString === undefined || (stage !== undefined && !version.stages.has(stage))) {
+      if (!version || (stage !== undefined && !version.stages.has(stage))) {
         throw notFound(
           stage !== undefined
             ? `Secrets Manager can't find the specified secret value for staging label: ${stage}`
@@ -169,16 +151,6 @@ export function operations(store, log) {
       }
       const stages = input.VersionStages ?? ["AWSCURRENT"];
       const existing = secret.versions.get(token);
-      if (existing && existing.secretString === undefined) {
-        // The version RotateSecret started: createSecret gives it its value (and the stages it asks for).
-        existing.secretString = input.SecretString;
-        existing.rotationToken = input.RotationToken;
-        for (const stage of stages) {
-          store.attach(secret, stage, token);
-        }
-        log.rotationTokens.push(input.RotationToken ?? null);
-        return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
-      }
       if (existing) {
         if (existing.secretString !== input.SecretString) {
           throw new FakeError(400, "ResourceExistsException", "You can't modify an existing version, you can only create a new version.");
@@ -350,17 +322,6 @@ export async function startFake({ region = "us-east-1", credentials, tls, port =
       const input = JSON.parse(body);
       const secret = store.create(input);
       return send(res, 200, { ARN: secret.arn, Name: secret.name });
-    }
-    if (route === "POST /__fake/rotations") {
-      // {SecretId, ClientRequestToken}: start a rotation as RotateSecret does, without invoking anything.
-      try {
-        const input = JSON.parse(body);
-        const secret = store.find(input.SecretId);
-        store.beginRotation(secret, input.ClientRequestToken);
-        return send(res, 200, { ARN: secret.arn, VersionId: input.ClientRequestToken });
-      } catch (e) {
-        return e instanceof FakeError ? sendError(res, e) : send(res, 400, { message: "the body must be JSON" });
-      }
     }
     if (route === "POST /__fake/faults") {
       faults.push(...JSON.parse(body));

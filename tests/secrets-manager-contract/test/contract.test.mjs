@@ -117,35 +117,6 @@ test("UpdateSecretVersionStage moves AWSCURRENT, the old version becoming AWSPRE
   assert.equal(current.VersionId, T1);
 });
 
-test("a rotation started through /__fake/rotations stages the token AWSPENDING with no value until createSecret puts one", async () => {
-  seed();
-  const start = (token) =>
-    fetch(`${fake.url}/__fake/rotations`, { method: "POST", body: JSON.stringify({ SecretId: "db", ClientRequestToken: token }) });
-  assert.equal((await start(T1)).status, 200);
-  const described = await client().send(new DescribeSecretCommand({ SecretId: "db" }));
-  assert.deepEqual(described.VersionIdsToStages, { "v-initial-00000000000000000000000001": ["AWSCURRENT"], [T1]: ["AWSPENDING"] });
-  await assert.rejects(
-    client().send(new GetSecretValueCommand({ SecretId: "db", VersionId: T1, VersionStage: "AWSPENDING" })),
-    (e) => e instanceof ResourceNotFoundException,
-  );
-  await client().send(new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: "pending", VersionStages: ["AWSPENDING"] }));
-  const pending = await client().send(new GetSecretValueCommand({ SecretId: "db", VersionId: T1, VersionStage: "AWSPENDING" }));
-  assert.equal(pending.SecretString, "pending");
-  // The retried put with the same value is a no-op; another value for the token is refused, as for any version.
-  await client().send(new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: "pending", VersionStages: ["AWSPENDING"] }));
-  await assert.rejects(
-    client().send(new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: "other", VersionStages: ["AWSPENDING"] })),
-    (e) => e instanceof ResourceExistsException,
-  );
-  // The next rotation takes AWSPENDING over; a token that already is a version cannot start one.
-  assert.equal((await start(T2)).status, 200);
-  const next = await client().send(new DescribeSecretCommand({ SecretId: "db" }));
-  assert.deepEqual(next.VersionIdsToStages[T2], ["AWSPENDING"]);
-  assert.equal(next.VersionIdsToStages[T1], undefined);
-  assert.equal((await start(T1)).status, 400);
-  assert.equal((await start("short")).status, 400);
-});
-
 test("UpdateSecretVersionStage errors: RemoveFromVersionId missing or wrong, unknown version", async () => {
   seed();
   await client().send(new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: "new", VersionStages: ["AWSPENDING"] }));
