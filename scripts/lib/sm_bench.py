@@ -17,7 +17,9 @@ The servers come from the environment (servers.env of scripts/servers.sh). Each 
 Every secret is rotated once by its side before anything is timed (the first multi-user rotation creates the
 clone), so the figures are those of the rotations that follow. Before each rotation the bench starts it on the fake
 as RotateSecret does (the token staged AWSPENDING), untimed; after each cold one it checks that the token became
-AWSCURRENT, and at the end that every secret's AWSCURRENT logs in. No password is printed.
+AWSCURRENT, and at the end that every secret's AWSCURRENT logs in. It also counts how many of each side's cold
+rotations left their new password in the servers' statement logs (PostgreSQL's log_statement=all, MariaDB's general
+log). --sides ours,reference (say) runs only those sides. No password is printed.
 """
 import argparse
 import json
@@ -99,7 +101,7 @@ class Fake:
 
     def start_rotation(self, arn):
         token = str(uuid.uuid4())
-        self.call("POST", "/__fake/rotations", {"SecretId": arn, "ClientRequestToken": token})
+        self.call("POST", "/__fake/rotations", {"secretId": arn, "token": token})
         return token
 
     def stages(self, arn):
@@ -208,7 +210,7 @@ class Bench:
                                aws_session_token=self.fake.credentials["sessionToken"])
         self.pools = {}        # (engine, strategy, side) → [arn]
         self.passwords = {}    # (engine, strategy, side) → [each cold rotation's new password]
-        self.results = {}      # (engine, strategy, side, "cold"|"warm") → figures
+        self.first_reply = {}  # (engine, strategy) → ours' spawn → createSecret's reply, per cold run
         aws = {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
                "AWS_ACCESS_KEY_ID": self.fake.credentials["accessKeyId"],
                "AWS_SECRET_ACCESS_KEY": self.fake.credentials["secretAccessKey"],
@@ -283,6 +285,7 @@ class Bench:
         with open(report) as f:
             figures = json.load(f)
         self.after_cold(key, arn, token, name)
+        self.first_reply.setdefault(key[:2], []).append(figures["coldStartMs"])
         return figures["lastReplyMs"]
 
     def invoke_cold(self, key, arn, name):
@@ -433,6 +436,10 @@ class Bench:
             shown = {side: f"{ms(med[side])} ({ms(min(v))}–{ms(max(v))}) ms" for side, v in c.items()}
             rows.append([f"cold: four steps, fresh process(es), {label}, median (min–max) of {args.cold}",
                          *cells(shown), ratio(med, "ours"), ratio(med, "ours-invoke")])
+            if (engine, strategy) in self.first_reply:
+                first = self.first_reply[(engine, strategy)]
+                rows.append([f"… of which spawn → createSecret's reply, {label}",
+                             f"{ms(statistics.median(first))} ({ms(min(first))}–{ms(max(first))}) ms", "", "", "", ""])
         for engine, strategy in combos:
             label = f"{ENGINES[engine][0]} {STRATEGIES[strategy][0]}"
             w = {side: times for (e, s, side), (times, _) in warm.items() if (e, s) == (engine, strategy)}
