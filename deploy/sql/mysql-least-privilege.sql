@@ -25,10 +25,12 @@ GRANT SELECT (User, Host, Db, Table_name, Table_priv) ON mysql.tables_priv TO 'm
 GRANT SELECT (User, Host, Db, Table_name, Column_priv) ON mysql.columns_priv TO 'managing_user'@'%';
 -- MariaDB only (roles):
 GRANT SELECT (User, Host, Role) ON mysql.roles_mapping TO 'managing_user'@'%';
--- MySQL 8.0+ and Aurora MySQL 3 only, instead of the MariaDB line (roles and dynamic privileges; untested here):
+-- MySQL 8.0+ and Aurora MySQL 3 only, instead of the MariaDB line (the rotated account's plugin, which decides
+-- whether its first login after the change needs a verified certificate; roles and dynamic privileges; untested here):
+-- GRANT SELECT (plugin) ON mysql.user TO 'managing_user'@'%';
 -- GRANT SELECT (FROM_HOST, FROM_USER, TO_HOST, TO_USER) ON mysql.role_edges TO 'managing_user'@'%';
 -- GRANT SELECT (USER, HOST, PRIV, WITH_GRANT_OPTION) ON mysql.global_grants TO 'managing_user'@'%';
--- MySQL 5.7 and Aurora MySQL 2: neither; the four grants above suffice.
+-- MySQL 5.7 and Aurora MySQL 2: the four grants above and the one on plugin (uncommented), without the role lines.
 
 -- The two application users that take turns. Give them the same privileges, so either can be current; the
 -- rotator refuses administrative accounts (docs/protocol.md, "Which users the rotator refuses to rotate").

@@ -4,6 +4,8 @@ using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.MySql;
 using EscRotators.Postgres;
+using EscRotators.SecretsManager;
+using EscRotators.SecretsManager.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.Composition;
@@ -37,14 +39,92 @@ public static class RotatorComposition
         RotatorLogger logger,
         bool adapterRequired)
     {
+        var (dispatcher, adapter, _, _) = Build(logger, adapterRequired);
+        return (dispatcher, adapter);
+    }
+
+    private static (RotationDispatcher Dispatcher, ExternalRotationAdapter? Adapter, RotatorOptions Options, SystemTrustStore SystemTrust) Build(
+        RotatorLogger logger,
+        bool adapterRequired)
+    {
         var adapterOptions = adapterRequired ? AdapterEnvironment.Read() : AdapterEnvironment.TryRead();
         var options = RotatorEnvironment.Read();
 
-        // Detached once: the store it returns serves the database checks and the JWKS download alike.
+        // Detached once: the store it returns serves the database checks, the JWKS download and Secrets Manager alike.
         var systemTrust = ProcessTrustStore.Detach();
         var dispatcher = CreateDispatcher(options, systemTrust, logger);
         var adapter = adapterOptions is null ? null : ExternalRotationAdapter.Create(adapterOptions, dispatcher, logger, systemTrust);
-        return (dispatcher, adapter);
+        return (dispatcher, adapter, options, systemTrust);
+    }
+
+    /// <summary>
+    /// Everything a host process serves: the dispatcher (Forms A and B), the HTTPS adapter (Form C) when configured, and
+    /// the Secrets Manager four-step handler. Settings are read once, here; the Secrets Manager client is built from
+    /// the AWS variables on the first rotation event, so a function that serves only ESC needs none of them.
+    /// </summary>
+    /// <exception cref="InvalidConfigurationException">A setting is malformed.</exception>
+    public static RotatorHost CreateHostFromEnvironment(RotatorLogger logger, bool adapterRequired)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var (dispatcher, adapter, options, systemTrust) = Build(logger, adapterRequired);
+        return new RotatorHost(dispatcher, adapter, CreateSecretsManagerHandler(options, systemTrust, logger, Environment.GetEnvironmentVariable));
+    }
+
+    /// <summary>
+    /// The four-step handler for <paramref name="options"/>: the same engines and trust path as the dispatcher, and a
+    /// Secrets Manager client over <see cref="HttpClient"/> whose certificate check uses <paramref name="systemTrust"/>.
+    /// </summary>
+    /// <exception cref="InvalidConfigurationException">PASSWORD_LENGTH is malformed.</exception>
+    public static SecretsManagerRotationHandler CreateSecretsManagerHandler(
+        RotatorOptions options,
+        SystemTrustStore systemTrust,
+        RotatorLogger logger,
+        Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(systemTrust);
+        ArgumentNullException.ThrowIfNull(environment);
+        GetRandomPasswordRequest passwords;
+        try
+        {
+            passwords = RandomPasswordSettings.FromEnvironment(environment);
+        }
+        catch (SecretsManagerConfigurationException ex)
+        {
+            throw new InvalidConfigurationException(ex.Message);
+        }
+
+        return new SecretsManagerRotationHandler(
+            Engines(systemTrust).Select(e => e.Engine),
+            options,
+            passwords,
+            () => CreateSecretsManagerClient(SecretsManagerClientOptions.FromEnvironment(environment), systemTrust),
+            logger);
+    }
+
+    // One connection pool for the process; the client times its own attempts, so HttpClient's timeout is off.
+    private static SecretsManagerClient CreateSecretsManagerClient(SecretsManagerClientOptions options, SystemTrustStore systemTrust)
+    {
+        var endpoint = options.Endpoint;
+        var check = new ServerCertificateCheck(
+            new TlsSettings(TlsMode.VerifyFull, null),
+            endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.DnsSafeHost : endpoint.IdnHost,
+            systemTrust);
+#pragma warning disable CA2000 // The client lives as long as the process; HttpClient owns and disposes the handler.
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = options.AttemptTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = check.Validate,
+                CertificateChainPolicy = check.ChainPolicy,
+            },
+        };
+        return new SecretsManagerClient(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, options, TimeProvider.System);
+#pragma warning restore CA2000
     }
 
     /// <summary>

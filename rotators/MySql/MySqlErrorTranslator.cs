@@ -165,7 +165,7 @@ internal static class MySqlErrorTranslator
             // Server texts such as ER_PARSE_ERROR quote the statement, and with it the password literal.
             _ when statementHasSecret => new RotationFailedException(
                 RotationFailureKind.ServerError,
-                $"MySQL at {address} refused ALTER USER with error {error.Number} (SQLSTATE {error.SqlState}) ({who}); " +
+                $"MySQL at {address} refused {context.PasswordStatement} with error {error.Number} (SQLSTATE {error.SqlState}) ({who}); " +
                 "the server's text is withheld because it may quote the password",
                 error),
             _ => new RotationFailedException(

@@ -11,7 +11,9 @@ namespace EscRotators.MySql;
 /// global SUPER, CREATE USER, GRANT OPTION or FILE, a global privilege that writes every database (and so
 /// <c>mysql.*</c>), a write privilege through a database grant whose pattern matches <c>mysql</c>, a table or column
 /// grant that writes a <c>mysql</c> table, and on MySQL 8 the dynamic privileges that administer accounts or run
-/// code as others.
+/// code as others. On MySQL the same read brings the rotated account's authentication plugin, which its password
+/// statement keeps and which tells whether its next login would hand the server the password itself
+/// (<see cref="PasswordChannel"/>).
 /// <para>
 /// The least-privilege managing user cannot read other accounts' privileges; the narrow column grants of
 /// <see cref="ReadGrants"/> let it, without exposing a password hash. Without them the check fails closed.
@@ -28,6 +30,11 @@ internal sealed class MySqlTargetCheck
         new("Insert_priv", "INSERT"), new("Update_priv", "UPDATE"), new("Delete_priv", "DELETE"),
         new("Create_priv", "CREATE"), new("Drop_priv", "DROP"), new("Alter_priv", "ALTER"),
     ];
+
+    // mysql.user's plugin column, after User, Host and the global privileges; read on MySQL only. MariaDB's password
+    // statement (IDENTIFIED BY PASSWORD '*hash') makes every account mysql_native_password, whatever it was before.
+    private static readonly int PluginColumn = 2 + GlobalPrivileges.Length;
+    private static readonly ReadGrant PluginGrant = new("mysql.user", "plugin");
 
     // mysql.db columns of the privileges that write a database's tables.
     private static readonly Privilege[] DatabaseWritePrivileges =
@@ -55,7 +62,7 @@ internal sealed class MySqlTargetCheck
         "(User = @user OR (Host = '' AND User IN (SELECT name FROM roles)))",
         [new("mysql.roles_mapping", "User, Host, Role")]);
 
-    private static readonly MySqlTargetCheck MySql57 = new(MySqlFlavour.MySql57, "", "User = @user", []);
+    private static readonly MySqlTargetCheck MySql57 = new(MySqlFlavour.MySql57, "", "User = @user", [PluginGrant]);
 
     private static readonly MySqlTargetCheck MySql8 = new(
         MySqlFlavour.MySql8,
@@ -63,22 +70,24 @@ internal sealed class MySqlTargetCheck
         "SELECT FROM_USER, FROM_HOST FROM mysql.role_edges WHERE TO_USER = @user " +
         "UNION SELECT e.FROM_USER, e.FROM_HOST FROM mysql.role_edges e JOIN roles r ON e.TO_USER = r.name AND e.TO_HOST = r.host) ",
         "(User = @user OR (User, Host) IN (SELECT name, host FROM roles))",
-        [new("mysql.role_edges", "FROM_HOST, FROM_USER, TO_HOST, TO_USER"), new("mysql.global_grants", "USER, HOST, PRIV, WITH_GRANT_OPTION")]);
+        [PluginGrant, new("mysql.role_edges", "FROM_HOST, FROM_USER, TO_HOST, TO_USER"), new("mysql.global_grants", "USER, HOST, PRIV, WITH_GRANT_OPTION")]);
 
     private readonly MySqlFlavour _flavour;
     private readonly string _sql;
     private readonly ReadGrant[] _grants;
 
-    private MySqlTargetCheck(MySqlFlavour flavour, string roles, string grantee, ReadGrant[] roleGrants)
+    private MySqlTargetCheck(MySqlFlavour flavour, string roles, string grantee, ReadGrant[] flavourGrants)
     {
         _flavour = flavour;
+        var plugin = ReadsPlugin ? ", plugin" : "";
         var global = string.Join(", ", GlobalPrivileges.Select(p => p.Column));
         var database = string.Join(", ", DatabaseWritePrivileges.Select(p => p.Column));
         var anyDatabaseWrite = string.Join(" OR ", DatabaseWritePrivileges.Select(p => $"{p.Column} = 'Y'"));
         var statements = new List<string>
         {
             "SELECT CURRENT_USER(), USER()",
-            $"{roles}SELECT User, Host, {global} FROM mysql.user WHERE {grantee}",
+            // plugin last: the rotated account's own row says how its next login will go (see PasswordChannel).
+            $"{roles}SELECT User, Host, {global}{plugin} FROM mysql.user WHERE {grantee}",
             // The server matches a database grant's Db as a pattern (% and _, escaped with a backslash).
             $"{roles}SELECT User, Host, Db, {database} FROM mysql.db WHERE {grantee} AND @schema LIKE Db ESCAPE @escape AND ({anyDatabaseWrite})",
             $"{roles}SELECT User, Host, Table_name, Table_priv FROM mysql.tables_priv WHERE {grantee} AND Db = @schema",
@@ -97,9 +106,11 @@ internal sealed class MySqlTargetCheck
             new("mysql.db", $"User, Host, Db, {database}"),
             new("mysql.tables_priv", "User, Host, Db, Table_name, Table_priv"),
             new("mysql.columns_priv", "User, Host, Db, Table_name, Column_priv"),
-            .. roleGrants,
+            .. flavourGrants,
         ];
     }
+
+    private bool ReadsPlugin => _flavour != MySqlFlavour.MariaDb;
 
     public static MySqlTargetCheck For(MySqlFlavour flavour) => flavour switch
     {
@@ -132,10 +143,23 @@ internal sealed class MySqlTargetCheck
         }
 
         var reasons = new List<string>();
+        string? plugin = null;
         try
         {
             await NextAsync(reader, cancellationToken).ConfigureAwait(false);
-            await ReadRowsAsync(reader, r => Held(r, GlobalPrivileges, offset: 2) is { Length: > 0 } held ? $"{Holder(r, user)} {held} ON *.*" : null, reasons, cancellationToken).ConfigureAwait(false);
+            await ReadRowsAsync(
+                reader,
+                r =>
+                {
+                    if (ReadsPlugin && IsRotatedAccount(r, user))
+                    {
+                        plugin = r.IsDBNull(PluginColumn) ? null : r.GetString(PluginColumn);
+                    }
+
+                    return Held(r, GlobalPrivileges, offset: 2) is { Length: > 0 } held ? $"{Holder(r, user)} {held} ON *.*" : null;
+                },
+                reasons,
+                cancellationToken).ConfigureAwait(false);
             await NextAsync(reader, cancellationToken).ConfigureAwait(false);
             await ReadRowsAsync(reader, r => $"{Holder(r, user)} {Held(r, DatabaseWritePrivileges, offset: 3)} ON {Quoted(r.GetString(2))}.* (which covers `mysql`)", reasons, cancellationToken).ConfigureAwait(false);
             await NextAsync(reader, cancellationToken).ConfigureAwait(false);
@@ -154,8 +178,13 @@ internal sealed class MySqlTargetCheck
             return new MySqlTargetVerdict(current, Target: null);
         }
 
-        return new MySqlTargetVerdict(current, new TargetVerdict(IsManagingUser: false, reasons.Distinct(StringComparer.Ordinal).ToList()));
+        return new MySqlTargetVerdict(current, new TargetVerdict(IsManagingUser: false, reasons.Distinct(StringComparer.Ordinal).ToList()), plugin);
     }
+
+    // The account ALTER USER changes: 'user'@'%' itself, not another host's account of that name or a role.
+    private static bool IsRotatedAccount(DbDataReader row, string user) =>
+        string.Equals(row.GetString(0), user, StringComparison.Ordinal)
+        && string.Equals(row.GetString(1), MySqlAccounts.AnyHost, StringComparison.Ordinal);
 
     private static async Task NextAsync(DbDataReader reader, CancellationToken cancellationToken)
     {

@@ -21,6 +21,22 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
     private const string PrepareAlterSql =
         "SELECT format('ALTER ROLE %I PASSWORD %L', rolname, $2) FROM pg_catalog.pg_roles WHERE rolname = $1";
 
+    // Secrets Manager's alternating users, as AWS's multi-user rotation leaves them: a missing clone is created with
+    // LOGIN and its verifier and made a member of the user it copies; an existing one only gets the new password.
+    // Both roles' existence is read in the query that has the server quote the statements.
+    private const string PrepareAlternateSql =
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $3),
+               EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1),
+               format('ALTER ROLE %I PASSWORD %L', $1, $2),
+               format('CREATE ROLE %I WITH LOGIN PASSWORD %L', $1, $2),
+               format('GRANT %I TO %I', $3, $1)
+        """;
+
+    // The session user's own password. SET ROLE NONE first: a role whose sessions start as another role
+    // (ALTER ROLE ... SET role) would otherwise change that role's password.
+    private const string PrepareOwnSql = "SELECT format('ALTER ROLE CURRENT_USER PASSWORD %L', $1)";
+
     /// <param name="systemTrust">Platform roots for verify modes without a CA bundle; null uses the process default store.</param>
     public PostgresEngine(SystemTrustStore? systemTrust = null)
         : base(systemTrust)
@@ -32,6 +48,8 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
     protected override string Product => "PostgreSQL";
 
     protected override string PasswordStatement => "ALTER ROLE";
+
+    protected override string AlternateStatements => "CREATE ROLE and GRANT, or ALTER ROLE";
 
     protected override string DisplayUser(string username) => PostgresIdentifiers.Display(username);
 
@@ -108,10 +126,7 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
         CancellationToken cancellationToken)
     {
         var username = context.RotatedUser!;
-        var verifier = ScramVerifier.Create(newPassword) ?? throw new RotationFailedException(
-            RotationFailureKind.InvalidTarget,
-            "the new password holds characters that PostgreSQL's SASLprep normalises (NFKC compatibility forms or combining marks); " +
-            "the rotator cannot hash it faithfully, so it refuses rather than set a password nobody could log in with: use another password");
+        var verifier = Verifier(newPassword);
 
         var alterRole = await connection.RunAsync(
             async (db, token) =>
@@ -127,17 +142,110 @@ public sealed class PostgresEngine : DatabaseEngine<bool>
                 $"create it (CREATE ROLE {PostgresIdentifiers.Display(username)} LOGIN) or correct the user name");
 
         sending();
-        await connection.RunAsync(
+        await ExecuteAsync(connection, [alterRole], cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task SetAlternatePasswordAsync(
+        DriverConnection connection,
+        bool claim,
+        FailureContext context,
+        string grantsFrom,
+        string newPassword,
+        Action sending,
+        CancellationToken cancellationToken)
+    {
+        var username = context.RotatedUser!;
+        var verifier = Verifier(newPassword);
+        var (sourceExists, exists, alterRole, createRole, grantRole) = await connection.RunAsync(
             async (db, token) =>
             {
-                await using var alter = new NpgsqlCommand(alterRole, (NpgsqlConnection)db);
-                return await alter.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                await using var prepare = new NpgsqlCommand(PrepareAlternateSql, (NpgsqlConnection)db);
+                prepare.Parameters.Add(new NpgsqlParameter { Value = username });
+                prepare.Parameters.Add(new NpgsqlParameter { Value = verifier });
+                prepare.Parameters.Add(new NpgsqlParameter { Value = grantsFrom });
+                await using var reader = await prepare.ExecuteReaderAsync(token).ConfigureAwait(false);
+                return await reader.ReadAsync(token).ConfigureAwait(false)
+                    ? (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))
+                    : throw new InvalidOperationException("the statement preparation returned no row");
             },
             cancellationToken).ConfigureAwait(false);
+        if (!sourceExists)
+        {
+            throw new RotationFailedException(
+                RotationFailureKind.UnknownUser,
+                $"role {PostgresIdentifiers.Display(grantsFrom)}, whose grants {PostgresIdentifiers.Display(username)} would receive, does not exist on " +
+                $"{context.Address}; nothing was changed: correct the user name of the current credentials");
+        }
+
+        sending();
+        if (exists)
+        {
+            await ExecuteAsync(connection, [alterRole], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            // One batch is one implicit transaction: the role is created and made a member, or nothing changes.
+            await ExecuteAsync(connection, [createRole, grantRole], cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException denied) when (denied.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            var (role, source) = (PostgresIdentifiers.Display(username), PostgresIdentifiers.Display(grantsFrom));
+            throw new RotationFailedException(
+                RotationFailureKind.Permission,
+                $"{context.Who} may not create role {role} and make it a member of {source} on {context.Address}: {denied.MessageText}. " +
+                $"Nothing was changed. Grant it with: ALTER ROLE {PostgresIdentifiers.Display(context.Endpoint.ManagingUser.Username)} CREATEROLE; " +
+                $"GRANT {source} TO {PostgresIdentifiers.Display(context.Endpoint.ManagingUser.Username)} WITH ADMIN OPTION;",
+                denied);
+        }
+    }
+
+    protected override async Task SetOwnPasswordAsync(
+        DriverConnection connection,
+        bool claim,
+        FailureContext context,
+        string newPassword,
+        Action sending,
+        CancellationToken cancellationToken)
+    {
+        var verifier = Verifier(newPassword);
+        var alterRole = await connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var prepare = new NpgsqlCommand(PrepareOwnSql, (NpgsqlConnection)db);
+                prepare.Parameters.Add(new NpgsqlParameter { Value = verifier });
+                return await prepare.ExecuteScalarAsync(token).ConfigureAwait(false) as string;
+            },
+            cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("the statement preparation returned no text");
+
+        sending();
+        await ExecuteAsync(connection, ["SET ROLE NONE", alterRole], cancellationToken).ConfigureAwait(false);
     }
 
     protected override RotationFailedException? Translate(Exception exception, FailureContext context) =>
         PostgresErrorTranslator.Translate(exception, context);
 
     protected override bool IsServerAnswer(Exception exception) => exception is PostgresException;
+
+    private static string Verifier(string newPassword) =>
+        ScramVerifier.Create(newPassword) ?? throw new RotationFailedException(
+            RotationFailureKind.InvalidTarget,
+            "the new password holds characters that PostgreSQL's SASLprep normalises (NFKC compatibility forms or combining marks); " +
+            "the rotator cannot hash it faithfully, so it refuses rather than set a password nobody could log in with: use another password");
+
+    /// <summary>Runs server-quoted statements as one batch, which PostgreSQL runs as one implicit transaction.</summary>
+    private static Task<int> ExecuteAsync(DriverConnection connection, string[] statements, CancellationToken cancellationToken) =>
+        connection.RunAsync(
+            async (db, token) =>
+            {
+                await using var batch = new NpgsqlBatch((NpgsqlConnection)db);
+                foreach (var statement in statements)
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+                }
+
+                return await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            },
+            cancellationToken);
 }

@@ -4,6 +4,7 @@ using EscRotators.Dispatch;
 using EscRotators.Logging;
 using EscRotators.Protocol;
 using EscRotators.Rotation;
+using EscRotators.SecretsManager.Rotation;
 
 namespace EscRotators.Bootstrap;
 
@@ -41,10 +42,10 @@ internal sealed class InvokeCommand
             return 2;
         }
 
-        RotationDispatcher dispatcher;
+        RotatorHost host;
         try
         {
-            dispatcher = RotatorComposition.CreateDispatcherFromEnvironment(logger);
+            host = RotatorComposition.CreateHostFromEnvironment(logger, adapterRequired: false);
         }
         catch (InvalidConfigurationException ex)
         {
@@ -57,10 +58,26 @@ internal sealed class InvokeCommand
         // As in Lambda, the work stops a little before the deadline so the reply itself is on time.
         var budget = InvocationBudget.StartingNow(_timeout, TimeProvider.System);
         using var replyDue = budget.CancelWhenReplyIsDue();
+        SecretsManagerEvent? rotation;
+        try
+        {
+            rotation = SecretsManagerEvent.TryRead(payload);
+        }
+        catch (RotationStepException ex)
+        {
+            Report(sink, standardError, ex.Message);
+            return 1;
+        }
+
+        if (rotation is not null)
+        {
+            return await RunStepAsync(host, rotation, requestId, budget, replyDue.Token, sink, standardOutput, standardError).ConfigureAwait(false);
+        }
+
         RotationReply reply;
         try
         {
-            reply = await dispatcher.RotateAsync(payload, requestId, budget, replyDue.Token).ConfigureAwait(false);
+            reply = await host.Dispatcher.RotateAsync(payload, requestId, budget, replyDue.Token).ConfigureAwait(false);
         }
         catch (UnexpectedRotatorException ex)
         {
@@ -74,6 +91,39 @@ internal sealed class InvokeCommand
         standardOutput.WriteByte((byte)'\n');
         await standardOutput.FlushAsync().ConfigureAwait(false);
         return reply.IsSuccess ? 0 : 1;
+    }
+
+    // A Secrets Manager step: "null" on stdout as Lambda would return it, or the step's error on stderr.
+    private static async Task<int> RunStepAsync(
+        RotatorHost host,
+        SecretsManagerEvent rotation,
+        string requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken,
+        LogSink sink,
+        Stream standardOutput,
+        TextWriter standardError)
+    {
+        ReadOnlyMemory<byte> json;
+        try
+        {
+            json = await host.SecretsManager.HandleToJsonAsync(rotation, requestId, budget, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RotationStepException ex)
+        {
+            Report(sink, standardError, ex.Message);
+            return 1;
+        }
+        catch (UnexpectedRotatorException ex)
+        {
+            Report(sink, standardError, ex.Message);
+            return 3;
+        }
+
+        await standardOutput.WriteAsync(json).ConfigureAwait(false);
+        standardOutput.WriteByte((byte)'\n');
+        await standardOutput.FlushAsync().ConfigureAwait(false);
+        return 0;
     }
 
     // In JSON log mode every line on stderr is a JSON log line, so a log shipper never meets plain text.

@@ -4,6 +4,7 @@ using EscRotators.Composition;
 using EscRotators.Logging;
 using EscRotators.Rotation;
 using EscRotators.Runtime;
+using EscRotators.SecretsManager.Rotation;
 
 namespace EscRotators.Bootstrap;
 
@@ -40,16 +41,22 @@ internal static class LambdaCommand
             client,
             _ =>
             {
-                var (dispatcher, adapter) = RotatorComposition.CreateWithAdapterFromEnvironment(logger, adapterRequired: false);
-                var functionUrl = new FunctionUrlTransport(adapter, logger);
+                var host = RotatorComposition.CreateHostFromEnvironment(logger, adapterRequired: false);
+                var functionUrl = new FunctionUrlTransport(host.Adapter, logger);
 
-                // A Function URL event (requestContext.http) is an HTTPS adapter request; every other event is Form A/B.
-                LambdaHandler handler = (payload, context, cancellationToken) =>
+                // A Function URL event (requestContext.http) is an HTTPS adapter request; one with a top-level "Step" is
+                // Secrets Manager's (a failed step throws: Secrets Manager sees the function error); the rest is Form A/B.
+                LambdaHandler handler = async (payload, context, cancellationToken) =>
                 {
                     var budget = new InvocationBudget(context.Deadline, options.TimeProvider);
-                    return FunctionUrlTransport.TryRead(payload.Span) is { } http
-                        ? functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken)
-                        : dispatcher.RotateToJsonAsync(payload, context.AwsRequestId, budget, cancellationToken);
+                    if (FunctionUrlTransport.TryRead(payload.Span) is { } http)
+                    {
+                        return await functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return SecretsManagerEvent.TryRead(payload) is { } rotation
+                        ? await host.SecretsManager.HandleToJsonAsync(rotation, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false)
+                        : await host.Dispatcher.RotateToJsonAsync(payload, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
                 };
                 return Task.FromResult(handler);
             },

@@ -18,6 +18,24 @@ public interface IDatabaseEngine
     /// </summary>
     Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Secrets Manager's alternating users: as <see cref="BeginAsync"/> (managing login, claim
+    /// <paramref name="username"/>), refusing before any change when <paramref name="username"/> or
+    /// <paramref name="grantsFrom"/> is the managing user or holds administrative power. The session's
+    /// <see cref="IPasswordChangeSession.SetPasswordAsync"/> creates <paramref name="username"/> when it does not exist
+    /// and gives it what <paramref name="grantsFrom"/> holds, as AWS's multi-user rotation does for the engine
+    /// (PostgreSQL: membership of <paramref name="grantsFrom"/> on creation only; MySQL-family: every grant, added on
+    /// each call, and the TLS requirement), then sets its password.
+    /// </summary>
+    Task<IPasswordChangeSession> BeginAlternateAsync(DatabaseEndpoint endpoint, string username, string grantsFrom, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Secrets Manager's single user: logs in as the endpoint's managing user and claims that same user; the session
+    /// changes the managing user's own password. No privilege refusal: the user only replaces the password it
+    /// already holds.
+    /// </summary>
+    Task<IPasswordChangeSession> BeginOwnPasswordChangeAsync(DatabaseEndpoint endpoint, CancellationToken cancellationToken);
+
     /// <summary>Logs in as <paramref name="login"/> and runs <c>SELECT 1</c>.</summary>
     Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken);
 }

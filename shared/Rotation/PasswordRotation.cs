@@ -66,8 +66,8 @@ public sealed class PasswordRotation
         try
         {
             // Connecting (and claiming the user) is retried when nothing reached the server; the statement is not.
-            var session = await WithRetriesAsync(
-                ct => engine.BeginAsync(Attempt(), username, ct), budget, log, cancellationToken).ConfigureAwait(false);
+            var session = await DatabaseRetry.RunAsync(
+                ct => engine.BeginAsync(Attempt(), username, ct), _options.RetryDelays, budget, log, cancellationToken).ConfigureAwait(false);
             await using (session.ConfigureAwait(false))
             {
                 stage = RotationStage.SettingPassword;
@@ -75,12 +75,13 @@ public sealed class PasswordRotation
                 stage = RotationStage.VerifyingLogin;
 
                 // Still holding the claim: no concurrent rotation can change the password under the check.
-                await WithRetriesAsync(
+                await DatabaseRetry.RunAsync(
                     async ct =>
                     {
                         await engine.VerifyLoginAsync(Attempt(), new Credential(username, newPassword), ct).ConfigureAwait(false);
                         return true;
                     },
+                    _options.RetryDelays,
                     budget,
                     log,
                     cancellationToken).ConfigureAwait(false);
@@ -153,26 +154,4 @@ public sealed class PasswordRotation
     private static string RetryAdvice(RotationRequest request) => request is FullRotationRequest
         ? "no new state is returned, the current credentials are untouched, and the next rotation sets this user's password again"
         : "the caller keeps its previous credentials; retry the rotation to set the password again";
-
-    private async Task<T> WithRetriesAsync<T>(
-        Func<CancellationToken, Task<T>> step,
-        InvocationBudget budget,
-        RotatorLogger log,
-        CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await step(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RotationFailedException ex) when (ex.Kind == RotationFailureKind.Unreachable && attempt < _options.RetryDelays.Count)
-            {
-                // Nothing reached the server, so trying again cannot apply anything twice.
-                var delay = _options.RetryDelays[attempt];
-                log.Debug("database unreachable, retrying", LogField.Of("attempt", attempt + 1), LogField.Of("delayMs", (long)delay.TotalMilliseconds));
-                await Task.Delay(delay, budget.Time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
 }

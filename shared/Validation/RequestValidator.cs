@@ -78,7 +78,7 @@ public sealed class RequestValidator
 
     private DatabaseEndpoint Endpoint(WireDatabase database, string prefix, bool requiresDatabase)
     {
-        var host = Host(database.Host, prefix + "host");
+        var host = ValidHost(database.Host, prefix + "host");
         if (database.Port is not { } port)
         {
             throw new InvalidRequestException($"{prefix}port is required");
@@ -105,12 +105,13 @@ public sealed class RequestValidator
         }
 
         RejectNul(password, prefix + "managingUser.password");
-        return new DatabaseEndpoint(host, port, name, new Credential(username, password), Tls(database.Tls, prefix + "tls"), TimeSpan.Zero);
+        return new DatabaseEndpoint(host, port, name, new Credential(username, password), TlsFor(database.Tls, prefix + "tls"), TimeSpan.Zero);
     }
 
     // Exactly one host: the drivers read "a,b" as a list (MySqlConnector round-robins it, so the ALTER and the check
     // login could reach different servers) and "host:port" as a port that overrides ours.
-    private static string Host(string? value, string field)
+    /// <summary>One host name or IP address, trimmed; <paramref name="field"/> names it in the error.</summary>
+    public static string ValidHost(string? value, string field)
     {
         var host = value?.Trim();
         if (string.IsNullOrEmpty(host))
@@ -144,7 +145,8 @@ public sealed class RequestValidator
         return host;
     }
 
-    private TlsSettings Tls(WireTls? tls, string field)
+    /// <summary>The TLS settings of a <c>tls</c> object, the process default filling what it leaves out.</summary>
+    public TlsSettings TlsFor(WireTls? tls, string field)
     {
         if (tls is null)
         {

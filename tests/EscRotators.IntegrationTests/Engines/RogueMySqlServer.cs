@@ -12,7 +12,9 @@ namespace EscRotators.IntegrationTests.Engines;
 /// for the password itself in one of the ways the protocol allows, serves its own RSA key to a client that asks, and
 /// keeps every password it can recover (in the clear, or decrypted with its key). With <c>attackSecondLogin</c> it
 /// lets the first login in with a hash-based login and plays the rotation's statements, so that the attack meets the
-/// verification login instead.
+/// verification login instead. Started with <see cref="StartServing"/> it attacks nothing: it plays a MySQL 8.0 (or
+/// MariaDB) server whose catalog reports the rotated account's authentication plugin, lets every login in, and keeps
+/// the statements it receives, so that a test can see whether the password statement was sent.
 /// </summary>
 public sealed class RogueMySqlServer : IAsyncDisposable
 {
@@ -20,21 +22,24 @@ public sealed class RogueMySqlServer : IAsyncDisposable
 
     private static readonly byte[] Scramble = MySqlPackets.Scramble.ToArray();
 
-    private readonly Attack _attack;
+    private readonly Attack? _attack;
     private readonly bool _offerTls;
     private readonly bool _attackSecondLogin;
+    private readonly Catalog? _catalog;
     private readonly RSA _key = RSA.Create(2048);
     private readonly X509Certificate2 _certificate;
     private readonly LoopbackListener _listener;
     private readonly List<string> _recovered = [];
+    private readonly List<string> _statements = [];
     private readonly Lock _gate = new();
     private int _connections;
 
-    private RogueMySqlServer(Attack attack, bool offerTls, bool attackSecondLogin)
+    private RogueMySqlServer(Attack? attack, bool offerTls, bool attackSecondLogin, Catalog? catalog = null)
     {
         _attack = attack;
         _offerTls = offerTls;
         _attackSecondLogin = attackSecondLogin;
+        _catalog = catalog;
         _certificate = SelfSigned();
         _listener = LoopbackListener.Start(ServeAsync);
     }
@@ -70,11 +75,44 @@ public sealed class RogueMySqlServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The statements received on accepted logins, one entry per statement of a batch.</summary>
+    public IReadOnlyList<string> Statements
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _statements];
+            }
+        }
+    }
+
     /// <summary>Logins: connections on which the client answered the greeting.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
     public static RogueMySqlServer Start(Attack attack, bool offerTls = true, bool attackSecondLogin = false) =>
         new(attack, offerTls, attackSecondLogin);
+
+    /// <summary>
+    /// A server that attacks no login: its catalog reports <c>'<paramref name="rotatedUser"/>'@'%'</c> as an ordinary
+    /// account with the authentication plugin <paramref name="plugin"/>; it announces MySQL 8.0.36 unless
+    /// <paramref name="mariaDb"/>.
+    /// </summary>
+    /// <remarks>
+    /// Like a real MySQL server after a password change, it asks the verification login of a caching_sha2_password
+    /// account for a full login, and that of a sha256_password account for the password; what it receives it keeps.
+    /// As MariaDB, whose password statement makes the account mysql_native_password, it asks for neither.
+    /// </remarks>
+    public static RogueMySqlServer StartServing(string rotatedUser, string plugin, bool mariaDb = false, bool offerTls = false)
+    {
+        Attack? fullLogin = mariaDb ? null : plugin switch
+        {
+            "caching_sha2_password" => Attack.CachingSha2FullAuthentication,
+            "sha256_password" => Attack.Sha256Switch,
+            _ => null,
+        };
+        return new(fullLogin, offerTls, attackSecondLogin: true, new Catalog(rotatedUser, plugin, mariaDb));
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -87,10 +125,11 @@ public sealed class RogueMySqlServer : IAsyncDisposable
     {
         // A client that hangs up after the greeting, or only says goodbye (COM_QUIT: prefer finding no TLS offer), is not
         // a login; a handshake response or an SSLRequest is at least 32 bytes.
-        var attacking = !_attackSecondLogin || Volatile.Read(ref _connections) > 0;
+        var attacking = _attack is not null && (!_attackSecondLogin || Volatile.Read(ref _connections) > 0);
         var plugin = attacking && _attack == Attack.CachingSha2FullAuthentication ? "caching_sha2_password" : "mysql_native_password";
+        var version = _catalog is { MariaDb: false } ? "8.0.36-rogue" : "10.11.99-MariaDB-rogue";
         Stream stream = network;
-        await stream.WriteAsync(MySqlPackets.Greeting("10.11.99-MariaDB-rogue", plugin, _offerTls), cancellationToken);
+        await stream.WriteAsync(MySqlPackets.Greeting(version, plugin, _offerTls), cancellationToken);
         var (sequence, response) = await ReadAsync(stream, cancellationToken);
         if (response.Length < 32)
         {
@@ -132,6 +171,12 @@ public sealed class RogueMySqlServer : IAsyncDisposable
                 await WriteAsync(stream, Switch("dialog", [0x04, .. "Password: "u8.ToArray()]), ++sequence, cancellationToken);
                 await ReceivePasswordAsync(stream, sequence, cancellationToken);
                 break;
+        }
+
+        if (_catalog is not null)
+        {
+            // A serving rogue goes on as the server would: the verification login's SELECT 1.
+            await PlayStatementsAsync(stream, cancellationToken);
         }
     }
 
@@ -188,7 +233,7 @@ public sealed class RogueMySqlServer : IAsyncDisposable
 
     // The rotation's statements on an accepted login: the claim, the privilege check (its accounts hold nothing), the
     // password statement, the release. A batch gets one result per statement, chained by SERVER_MORE_RESULTS_EXISTS.
-    private static async Task PlayStatementsAsync(Stream stream, CancellationToken cancellationToken)
+    private async Task PlayStatementsAsync(Stream stream, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -199,6 +244,11 @@ public sealed class RogueMySqlServer : IAsyncDisposable
             }
 
             var statements = Encoding.UTF8.GetString(command, 1, command.Length - 1).Split(";\n");
+            lock (_gate)
+            {
+                _statements.AddRange(statements);
+            }
+
             for (var i = 0; i < statements.Length; i++)
             {
                 sequence = await AnswerAsync(stream, statements[i], sequence, more: i < statements.Length - 1, cancellationToken);
@@ -206,9 +256,13 @@ public sealed class RogueMySqlServer : IAsyncDisposable
         }
     }
 
-    private static Task<byte> AnswerAsync(Stream stream, string statement, byte sequence, bool more, CancellationToken cancellationToken) => statement switch
+    // The claim's second column is 1 only on MariaDB; the catalog's mysql.user row carries the rotated account's plugin.
+    private Task<byte> AnswerAsync(Stream stream, string statement, byte sequence, bool more, CancellationToken cancellationToken) => statement switch
     {
-        _ when statement.Contains("GET_LOCK", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [["1", "1"]], more, cancellationToken),
+        _ when statement.Contains("GET_LOCK", StringComparison.Ordinal) =>
+            WriteResultAsync(stream, sequence, [["1", _catalog is { MariaDb: false } ? "0" : "1"]], more, cancellationToken),
+        _ when _catalog is { } catalog && statement.Contains("FROM mysql.user WHERE", StringComparison.Ordinal) =>
+            WriteResultAsync(stream, sequence, [[catalog.RotatedUser, "%", .. Enumerable.Repeat("N", 10), catalog.Plugin]], more, cancellationToken),
         _ when statement.Contains("RELEASE_LOCK", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [["1"]], more, cancellationToken),
         _ when statement.Contains("CURRENT_USER()", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [["rogue@%", "rogue@localhost"]], more, cancellationToken),
         _ when statement.Contains("FROM mysql.", StringComparison.Ordinal) => WriteResultAsync(stream, sequence, [], more, cancellationToken),
@@ -289,6 +343,9 @@ public sealed class RogueMySqlServer : IAsyncDisposable
             return false;
         }
     }
+
+    /// <summary>What the catalog of a serving rogue reports.</summary>
+    private sealed record Catalog(string RotatedUser, string Plugin, bool MariaDb);
 
     private static X509Certificate2 SelfSigned()
     {

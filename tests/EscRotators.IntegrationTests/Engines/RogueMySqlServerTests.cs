@@ -16,6 +16,8 @@ namespace EscRotators.IntegrationTests.Engines;
 [NonParallelizable]
 public sealed class RogueMySqlServerTests
 {
+    private const string RotatedUser = "user1";
+
     private RemoteLookingHostEntry? _host;
 
     [OneTimeSetUp]
@@ -99,6 +101,91 @@ public sealed class RogueMySqlServerTests
         Assert.That(rogue.Recovered, Has.Some.EqualTo(manager.Password));
     }
 
+    [TestCase("disable", "caching_sha2_password")]
+    [TestCase("prefer", "caching_sha2_password")]
+    [TestCase("disable", "sha256_password")]
+    public async Task Mysql8_account_whose_next_login_sends_the_password_is_refused_before_any_change_without_a_verified_certificate(string mode, string plugin)
+    {
+        // A MySQL 8.0 server whose catalog gives the rotated account a plugin whose first login after the change is a
+        // full one; it offers no TLS (under prefer: the plaintext fallback), so no certificate was verified.
+        await using var rogue = StartServing(RotatedUser, plugin);
+        var manager = new TestUser(Secrets.UniqueName("_mgr"), Secrets.Plain());
+        var newPassword = Secrets.Plain();
+
+        var (result, _) = await DeadlineRotator.RunAsync(Event(rogue.Port, RemoteLookingHost, manager, newPassword, EventJson.Tls(mode)), TimeSpan.FromSeconds(10));
+
+        Expect.BadRequest(result);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Received(rogue, "FROM mysql.user"), Is.True, "the catalog was read: " + result.Describe());
+            Assert.That(Received(rogue, "ALTER USER") || Received(rogue, "SET PASSWORD"), Is.False, "the password statement was sent");
+            Assert.That(rogue.Connections, Is.EqualTo(1), "only the managing user logged in");
+            Assert.That(result.Message, Does.Contain($"its authentication plugin is {plugin}"), result.Describe());
+            Assert.That(result.Message, Does.Contain("verify-full").And.Contain("verify-ca").And.Contain("Nothing was changed"), result.Describe());
+        }
+
+        Expect.NoSecrets(result, manager.Password, newPassword);
+    }
+
+    [Test]
+    public async Task Control_a_mysql8_account_on_mysql_native_password_is_rotated_without_a_verified_certificate()
+    {
+        await using var rogue = StartServing(RotatedUser, "mysql_native_password");
+        var manager = new TestUser(Secrets.UniqueName("_mgr"), Secrets.Plain());
+
+        var (result, _) = await DeadlineRotator.RunAsync(
+            Event(rogue.Port, RemoteLookingHost, manager, Secrets.Plain(), EventJson.Tls("disable")),
+            TimeSpan.FromSeconds(10));
+
+        Expect.Ok(result);
+        Assert.That(Received(rogue, "ALTER USER"), Is.True, result.Describe());
+    }
+
+    [TestCase("caching_sha2_password")]
+    [TestCase("pam")]
+    public async Task Mariadb_account_on_any_plugin_is_rotated_without_a_verified_certificate(string plugin)
+    {
+        // MariaDB's password statement (IDENTIFIED BY PASSWORD '*hash') makes the account mysql_native_password, so its
+        // verification login is a challenge-response one whatever the plugin was: nothing to refuse.
+        await using var rogue = StartServing(RotatedUser, plugin, mariaDb: true);
+        var manager = new TestUser(Secrets.UniqueName("_mgr"), Secrets.Plain());
+
+        var (result, _) = await DeadlineRotator.RunAsync(
+            Event(rogue.Port, RemoteLookingHost, manager, Secrets.Plain(), EventJson.Tls("disable")),
+            TimeSpan.FromSeconds(10));
+
+        Expect.Ok(result);
+        Assert.That(Received(rogue, "IDENTIFIED BY PASSWORD"), Is.True, result.Describe());
+    }
+
+    [TestCase("require")]
+    [TestCase("prefer")]
+    [TestCase("verify-full")]
+    public async Task Mysql8_caching_sha2_account_is_rotated_when_the_managing_connection_verified_the_certificate(string mode)
+    {
+        // The rogue's own certificate as the CA bundle: under prefer and require the driver's chain check verifies it
+        // (the mode alone would say "unverified"), and under verify-full ours does.
+        // The verification login's full login then hands the (verified) rogue the new password, and the rotation succeeds.
+        await using var rogue = StartServing(RotatedUser, "caching_sha2_password", offerTls: true);
+        var manager = new TestUser(Secrets.UniqueName("_mgr"), Secrets.Plain());
+        var newPassword = Secrets.Plain();
+
+        var (result, _) = await DeadlineRotator.RunAsync(
+            Event(rogue.Port, RemoteLookingHost, manager, newPassword, EventJson.Tls(mode, rogue.CertificatePem)),
+            TimeSpan.FromSeconds(10));
+
+        Expect.Ok(result);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Received(rogue, "ALTER USER"), Is.True, result.Describe());
+            Assert.That(rogue.Recovered.SequenceEqual([newPassword]), Is.True, "the verification login's full login gave the rogue the new password, and nothing else");
+        }
+    }
+
+    // Asked of the statements rather than shown: a failed assertion would print them, the password statement's with it.
+    private static bool Received(RogueMySqlServer rogue, string text) =>
+        rogue.Statements.Any(statement => statement.Contains(text, StringComparison.Ordinal));
+
     private static System.Text.Json.Nodes.JsonObject Event(int port, string host, TestUser manager, string newPassword, System.Text.Json.Nodes.JsonObject tls) =>
-        EventJson.FormA("mysql", host, port, "app", manager, "user1", "old", newPassword, tls);
+        EventJson.FormA("mysql", host, port, "app", manager, RotatedUser, "old", newPassword, tls);
 }

@@ -38,6 +38,9 @@ public interface ITestDatabase : IAsyncDisposable
     /// </summary>
     Task<TestUser> CreateManagingUserWithoutGrantAsync(IEnumerable<TestUser> rotatable);
 
+    /// <summary>Drops the login <paramref name="name"/>, which the code under test created, with the rest at the end.</summary>
+    void DropAtEnd(string name);
+
     /// <summary>Opens a real, unpooled connection as <paramref name="user"/> and runs SELECT 1; false when the login is refused.</summary>
     Task<bool> CanLogInAsync(string user, string password);
 

@@ -55,6 +55,15 @@ public sealed class MariaDbTestDatabase : ITestDatabase
     /// <summary>Runs one statement as the admin.</summary>
     public Task ExecuteAsync(string sql) => _accounts.ExecuteAsync(sql);
 
+    /// <summary>Runs a query as the admin; the first column of every row, as text.</summary>
+    public Task<List<string?>> QueryAsync(string sql) => _accounts.QueryAsync(sql);
+
+    /// <summary>Drops '<paramref name="name"/>'@'%' on dispose, for an account the product creates.</summary>
+    public void DropOnDispose(string name) => _accounts.DropOnDispose(name);
+
+    /// <summary>A database named <paramref name="name"/> (any characters), dropped on dispose; its quoted name.</summary>
+    public Task<string> CreateDatabaseAsync(string name) => _accounts.CreateDatabaseAsync(name);
+
     /// <summary>A role, dropped on dispose; its name.</summary>
     public Task<string> CreateRoleAsync() => _accounts.CreateRoleAsync();
 
@@ -68,6 +77,8 @@ public sealed class MariaDbTestDatabase : ITestDatabase
         (await MySqlAccounts.LogInAsync(Host, Port, user, password, MySqlSslMode.Preferred).ConfigureAwait(false)).LoggedIn;
 
     public Task<int> CountSessionsAsync(params string[] users) => _accounts.CountSessionsAsync(users);
+
+    public void DropAtEnd(string name) => _accounts.DropAtEnd(name);
 
     public Task LogMarkerAsync(string marker) => _accounts.LogMarkerAsync(marker);
 

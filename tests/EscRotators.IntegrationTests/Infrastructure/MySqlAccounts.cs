@@ -21,6 +21,7 @@ public sealed class MySqlAccounts(
 {
     private readonly List<string> _created = [];
     private readonly List<string> _roles = [];
+    private readonly List<string> _databases = [];
 
     /// <summary>A MySQL string literal for the default sql_mode (no NO_BACKSLASH_ESCAPES).</summary>
     public static string QuoteString(string text)
@@ -36,6 +37,9 @@ public sealed class MySqlAccounts(
     }
 
     public static string Account(string name) => QuoteString(name) + "@'%'";
+
+    /// <summary>Drops '<paramref name="name"/>'@'%' at the end, first of all.</summary>
+    public void DropAtEnd(string name) => _created.Add(name);
 
     public async Task<TestUser> CreateUserAsync(string? name = null, string? password = null)
     {
@@ -147,6 +151,32 @@ public sealed class MySqlAccounts(
 
     public Task LogMarkerAsync(string marker) => ExecuteAsync($"SELECT {QuoteString(marker)} AS marker");
 
+    /// <summary>Drops '<paramref name="name"/>'@'%' on dispose, for an account the product creates.</summary>
+    public void DropOnDispose(string name) => _created.Add(name);
+
+    /// <summary>A database named <paramref name="name"/> (any characters), dropped on dispose; its quoted name.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        _databases.Add(name);
+        await ExecuteAsync($"CREATE DATABASE {QuoteIdentifier(name)}").ConfigureAwait(false);
+        return QuoteIdentifier(name);
+    }
+
+    /// <summary>Runs a query as the admin; the first column of every row, as text (NULL as null).</summary>
+    public async Task<List<string?>> QueryAsync(string sql)
+    {
+        await using var connection = await openAdmin().ConfigureAwait(false);
+        await using var command = new MySqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var rows = new List<string?>();
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            rows.Add(reader.IsDBNull(0) ? null : reader.GetValue(0) is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture));
+        }
+
+        return rows;
+    }
+
     /// <summary>Runs one statement as the admin.</summary>
     public async Task ExecuteAsync(string sql)
     {
@@ -169,6 +199,12 @@ public sealed class MySqlAccounts(
         }
 
         _roles.Clear();
+        for (var i = _databases.Count - 1; i >= 0; i--)
+        {
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {QuoteIdentifier(_databases[i])}").ConfigureAwait(false);
+        }
+
+        _databases.Clear();
     }
 
     private async Task CreateAccountAsync(TestUser user)

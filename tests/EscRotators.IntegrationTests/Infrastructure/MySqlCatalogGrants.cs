@@ -14,10 +14,14 @@ public static class MySqlCatalogGrants
         $"GRANT SELECT (User, Host, Role) ON mysql.roles_mapping TO {account}",
     ];
 
-    /// <summary>MySQL 8.0+ (roles in mysql.role_edges, dynamic privileges in mysql.global_grants).</summary>
+    /// <summary>
+    /// MySQL 8.0+ (the rotated account's plugin, which ALTER USER keeps; roles in mysql.role_edges, dynamic privileges
+    /// in mysql.global_grants).
+    /// </summary>
     public static IReadOnlyList<string> MySql8(string account) =>
     [
         .. Common(account),
+        $"GRANT SELECT (plugin) ON mysql.user TO {account}",
         $"GRANT SELECT (FROM_HOST, FROM_USER, TO_HOST, TO_USER) ON mysql.role_edges TO {account}",
         $"GRANT SELECT (USER, HOST, PRIV, WITH_GRANT_OPTION) ON mysql.global_grants TO {account}",
     ];

@@ -10,6 +10,7 @@ public sealed class PostgresTestDatabase : ITestDatabase
 {
     private readonly PostgresServer _server;
     private readonly List<string> _created = [];
+    private readonly List<string> _tables = [];
 
     public PostgresTestDatabase(PostgresServer server)
     {
@@ -61,6 +62,37 @@ public sealed class PostgresTestDatabase : ITestDatabase
     /// <summary>Makes <paramref name="member"/> a member of <paramref name="role"/>, with ADMIN OPTION when asked.</summary>
     public Task GrantRoleAsync(string role, string member, bool adminOption = false) =>
         ExecuteAsync(adminOption ? "GRANT %I TO %I WITH ADMIN OPTION" : "GRANT %I TO %I", role, member);
+
+    /// <summary>Drops role <paramref name="name"/> on dispose, for a role the product creates.</summary>
+    public void DropOnDispose(string name) => _created.Add(name);
+
+    /// <summary>A one-row table in the database's public schema, dropped on dispose before the roles; its name.</summary>
+    public async Task<string> CreateTableAsync()
+    {
+        var name = Secrets.UniqueName("_tbl");
+        _tables.Add(name);
+        await ExecuteAsync("CREATE TABLE public.%I AS SELECT 1 AS id", name).ConfigureAwait(false);
+        return name;
+    }
+
+    /// <summary>Lets <paramref name="role"/> read table <paramref name="table"/>.</summary>
+    public Task GrantSelectAsync(string table, string role) => ExecuteAsync("GRANT SELECT ON TABLE public.%I TO %I", table, role);
+
+    /// <summary>Ends <paramref name="member"/>'s membership of <paramref name="role"/>.</summary>
+    public Task RevokeRoleAsync(string role, string member) => ExecuteAsync("REVOKE %I FROM %I", role, member);
+
+    /// <summary>What pg_roles says of <paramref name="role"/>: whether it exists and may log in (null when it does not exist).</summary>
+    public async Task<bool?> CanLoginAttributeAsync(string role) =>
+        await ScalarAsync("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = $1", role).ConfigureAwait(false) as bool?;
+
+    /// <summary>True when pg_auth_members records <paramref name="member"/> as a direct member of <paramref name="role"/>.</summary>
+    public async Task<bool> IsDirectMemberAsync(string role, string member) =>
+        (long)(await ScalarAsync(
+            "SELECT count(*) FROM pg_catalog.pg_auth_members m " +
+            "JOIN pg_catalog.pg_roles r ON r.oid = m.roleid JOIN pg_catalog.pg_roles u ON u.oid = m.member " +
+            "WHERE r.rolname = $1 AND u.rolname = $2",
+            role,
+            member).ConfigureAwait(false))! > 0;
 
     /// <summary>Makes every session of <paramref name="user"/> start as <paramref name="role"/> (<c>ALTER ROLE ... SET role</c>).</summary>
     public Task SetSessionRoleAsync(TestUser user, string role) => ExecuteAsync("ALTER ROLE %I SET role TO %I", user.Name, role);
@@ -157,6 +189,12 @@ public sealed class PostgresTestDatabase : ITestDatabase
         return (int)(await select.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
     }
 
+    public void DropAtEnd(string name) => _created.Add(name);
+
+    /// <summary>Sets <paramref name="user"/>'s password as the admin, behind the rotator's back.</summary>
+    public Task AlterPasswordAsync(string user, string password) =>
+        ExecuteAsync("ALTER ROLE %I PASSWORD %L", user, ScramSha256Verifier.Create(password));
+
     public async Task<int> CountSessionsAsync(params string[] users)
     {
         await using var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false);
@@ -173,6 +211,12 @@ public sealed class PostgresTestDatabase : ITestDatabase
 
     public async ValueTask DisposeAsync()
     {
+        for (var i = _tables.Count - 1; i >= 0; i--)
+        {
+            await ExecuteAsync("DROP TABLE IF EXISTS public.%I", _tables[i]).ConfigureAwait(false);
+        }
+
+        _tables.Clear();
         for (var i = _created.Count - 1; i >= 0; i--)
         {
             await ExecuteAsync("DROP ROLE IF EXISTS %I", _created[i]).ConfigureAwait(false);
@@ -185,6 +229,18 @@ public sealed class PostgresTestDatabase : ITestDatabase
     {
         _created.Add(user.Name);
         await ExecuteAsync(template, user.Name, ScramSha256Verifier.Create(user.Password)).ConfigureAwait(false);
+    }
+
+    private async Task<object?> ScalarAsync(string sql, params string[] arguments)
+    {
+        await using var connection = await _server.Admin.OpenConnectionAsync().ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var argument in arguments)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = argument });
+        }
+
+        return await command.ExecuteScalarAsync().ConfigureAwait(false);
     }
 
     /// <summary>Has the server quote <paramref name="arguments"/> into <paramref name="template"/> with format(), then runs the result.</summary>

@@ -78,6 +78,8 @@ public sealed class MySql8TestDatabase : ITestDatabase
 
     public Task<int> CountSessionsAsync(params string[] users) => _accounts.CountSessionsAsync(users);
 
+    public void DropAtEnd(string name) => _accounts.DropAtEnd(name);
+
     public Task LogMarkerAsync(string marker) => _accounts.LogMarkerAsync(marker);
 
     /// <summary>Runs one statement as root.</summary>

@@ -117,13 +117,14 @@ public sealed class MySql8Tests
     }
 
     [Test]
-    public async Task With_tls_disabled_a_verification_login_that_needs_caching_sha2_full_authentication_is_a_400_saying_to_enable_TLS()
+    public async Task With_tls_disabled_a_caching_sha2_account_is_refused_before_any_change_naming_its_plugin_and_the_verifying_modes()
     {
         await using var db = await MySql8TestDatabase.OpenAsync(_image);
         var (user, manager) = await RotationScenario.OneUserAsync(db);
 
         // A TLS login caches the managing user's password, so its plaintext login takes the fast path and the
-        // rotation gets as far as the verification login, which (cache emptied by ALTER USER) needs full authentication.
+        // rotation reaches the catalog check, which sees that the verification login (cache emptied by ALTER USER)
+        // would need a full authentication, over a connection whose certificate nobody verified.
         Assert.That(await db.CanLogInAsync(manager.Name, manager.Password), Is.True, "the managing user logs in over TLS first");
         var newPassword = Secrets.Plain();
 
@@ -133,14 +134,13 @@ public sealed class MySql8Tests
         Expect.BadRequest(result);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(result.Message, Does.Contain("caching_sha2_password"), "names the plugin: " + result.Describe());
-            Assert.That(result.Message, Does.Contain("TLS"), "says what is missing: " + result.Describe());
-            Assert.That(result.Message, Does.Contain("tls.mode"), "says which setting fixes it: " + result.Describe());
+            Assert.That(result.Message, Does.Contain("its authentication plugin is caching_sha2_password"), "names the plugin: " + result.Describe());
+            Assert.That(result.Message, Does.Contain("verify-full").And.Contain("verify-ca"), "says which setting fixes it: " + result.Describe());
+            Assert.That(result.Message, Does.Contain("Nothing was changed"), result.Describe());
             Assert.That(result.Message, Does.Contain(user.Name), "names the rotated user: " + result.Describe());
             Assert.That(result.Message, Does.Not.Contain("AllowPublicKeyRetrieval"), "no driver setting the caller cannot change: " + result.Describe());
-
-            // The message says the password was changed; over TLS the new one works.
-            Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.True, "the password was applied before the verification failed");
+            Assert.That(await db.CanLogInAsync(user.Name, user.Password), Is.True, "the rotated user keeps its old password");
+            Assert.That(await db.CanLogInAsync(user.Name, newPassword), Is.False, "the new password was never set");
         }
 
         Expect.NoSecrets(result, newPassword, user.Password, manager.Password);

@@ -47,6 +47,24 @@ internal sealed class FakeEngine : IDatabaseEngine
         return Task.FromResult<IPasswordChangeSession>(new Session(this, username));
     }
 
+    /// <summary>The alternate sessions begun: the user to change and the user whose grants it receives.</summary>
+    public List<(string Username, string GrantsFrom)> AlternateCalls { get; } = [];
+
+    /// <summary>How many own-password sessions were begun (each claims the managing user).</summary>
+    public int OwnPasswordCalls { get; private set; }
+
+    public Task<IPasswordChangeSession> BeginAlternateAsync(DatabaseEndpoint endpoint, string username, string grantsFrom, CancellationToken cancellationToken)
+    {
+        AlternateCalls.Add((username, grantsFrom));
+        return BeginAsync(endpoint, username, cancellationToken);
+    }
+
+    public Task<IPasswordChangeSession> BeginOwnPasswordChangeAsync(DatabaseEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        OwnPasswordCalls++;
+        return BeginAsync(endpoint, endpoint.ManagingUser.Username, cancellationToken);
+    }
+
     private sealed class Session(FakeEngine engine, string username) : IPasswordChangeSession
     {
         public async Task SetPasswordAsync(string newPassword, CancellationToken cancellationToken)

@@ -102,15 +102,40 @@ internal sealed class FakeSecretsManager : IAsyncDisposable
         return new SecretsManagerClient(CreateHttpClient(), configure?.Invoke(options) ?? options, TimeProvider.System);
     }
 
-    public async Task SeedAsync(string name, string secretString, string versionId, bool deleted = false)
+    /// <summary>The PEM file of the fake's certificate: a process started with <c>SSL_CERT_FILE</c> set to it trusts the fake.</summary>
+    public string CertificatePath => Path.Combine(_directory, "cert.pem");
+
+    /// <summary>What a bootstrap process needs to call this fake as Lambda would let it call Secrets Manager.</summary>
+    public Dictionary<string, string> LambdaEnvironment() => new()
     {
-        var body = new JsonObject { ["name"] = name, ["secretString"] = secretString, ["versionId"] = versionId, ["deleted"] = deleted };
+        ["AWS_REGION"] = Region,
+        ["AWS_ACCESS_KEY_ID"] = Credentials.AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = Credentials.SecretAccessKey,
+        ["AWS_SESSION_TOKEN"] = Credentials.SessionToken!,
+        ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = Url.ToString(),
+        ["SSL_CERT_FILE"] = CertificatePath,
+    };
+
+    public async Task SeedAsync(string name, string secretString, string versionId, bool deleted = false, bool rotationEnabled = true)
+    {
+        var body = new JsonObject
+        {
+            ["name"] = name, ["secretString"] = secretString, ["versionId"] = versionId, ["deleted"] = deleted, ["rotationEnabled"] = rotationEnabled,
+        };
         await PostAsync("__fake/secrets", body.ToJsonString());
     }
+
+    /// <summary>What RotateSecret does before invoking the function: a version under <paramref name="token"/>, no value yet, staged AWSPENDING.</summary>
+    public Task StartRotationAsync(string secretId, string token) =>
+        PostAsync("__fake/rotations", new JsonObject { ["secretId"] = secretId, ["token"] = token }.ToJsonString());
 
     /// <summary>Queues faults for the next matching requests: throttle, throttle429, internal, unavailable, silence.</summary>
     public Task QueueFaultsAsync(params string[] kinds) =>
         PostAsync("__fake/faults", new JsonArray([.. kinds.Select(k => (JsonNode)new JsonObject { ["kind"] = k })]).ToJsonString());
+
+    /// <summary>Queues one fault for the next request of <paramref name="operation"/> only.</summary>
+    public Task QueueFaultAsync(string kind, string operation) =>
+        PostAsync("__fake/faults", new JsonArray(new JsonObject { ["kind"] = kind, ["operation"] = operation }).ToJsonString());
 
     public async Task<JsonObject> DescribeAsync(string name) =>
         JsonNode.Parse(await _control.GetStringAsync(new Uri("__fake/secrets/" + Uri.EscapeDataString(name), UriKind.Relative)))!.AsObject();

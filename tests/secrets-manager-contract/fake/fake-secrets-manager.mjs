@@ -84,6 +84,21 @@ export class SecretStore {
     }
   }
 
+  /**
+   * What RotateSecret does before it invokes the function: a new version, no value yet, staged AWSPENDING. The
+   * rotation function's createSecret then fills it with PutSecretValue under the same token.
+   */
+  startRotation(secret, token) {
+    if (typeof token !== "string" || token.length < 32 || token.length > 64) {
+      throw invalidParameter("ClientRequestToken must be between 32 and 64 characters long.");
+    }
+    if (secret.versions.has(token)) {
+      throw new FakeError(400, "ResourceExistsException", "A version with this token already exists.");
+    }
+    secret.versions.set(token, { secretString: undefined, stub: true, stages: new Set(), created: Date.now() / 1000 });
+    this.attach(secret, "AWSPENDING", token);
+  }
+
   describe(secret) {
     const versionIdsToStages = {};
     for (const [id, version] of secret.versions) {
@@ -123,7 +138,7 @@ export function operations(store, log) {
         versionId = store.holder(secret, stage);
       }
       const version = versionId === undefined ? undefined : secret.versions.get(versionId);
-      if (!version || (stage !== undefined && !version.stages.has(stage))) {
+      if (!version || version.stub || (stage !== undefined && !version.stages.has(stage))) {
         throw notFound(
           stage !== undefined
             ? `Secrets Manager can't find the specified secret value for staging label: ${stage}`
@@ -151,6 +166,17 @@ export function operations(store, log) {
       }
       const stages = input.VersionStages ?? ["AWSCURRENT"];
       const existing = secret.versions.get(token);
+      if (existing?.stub) {
+        // The version RotateSecret started: it takes the value, and the stages asked for join the ones it has.
+        existing.secretString = input.SecretString;
+        delete existing.stub;
+        existing.rotationToken = input.RotationToken;
+        for (const stage of stages) {
+          store.attach(secret, stage, token);
+        }
+        log.rotationTokens.push(input.RotationToken ?? null);
+        return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
+      }
       if (existing) {
         if (existing.secretString !== input.SecretString) {
           throw new FakeError(400, "ResourceExistsException", "You can't modify an existing version, you can only create a new version.");
@@ -322,6 +348,15 @@ export async function startFake({ region = "us-east-1", credentials, tls, port =
       const input = JSON.parse(body);
       const secret = store.create(input);
       return send(res, 200, { ARN: secret.arn, Name: secret.name });
+    }
+    if (route === "POST /__fake/rotations") {
+      try {
+        const input = JSON.parse(body);
+        store.startRotation(store.find(input.secretId), input.token);
+        return send(res, 200, {});
+      } catch (e) {
+        return sendError(res, e);
+      }
     }
     if (route === "POST /__fake/faults") {
       faults.push(...JSON.parse(body));

@@ -211,3 +211,30 @@ test("over HTTPS with a certificate the client trusts", async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a rotation's pending version has no value until PutSecretValue fills it under the same token", async () => {
+  const secret = seed();
+  fake.store.startRotation(secret, T1);
+  const described = await client().send(new DescribeSecretCommand({ SecretId: "db" }));
+  assert.deepEqual(described.VersionIdsToStages[T1], ["AWSPENDING"]);
+  await assert.rejects(
+    client().send(new GetSecretValueCommand({ SecretId: "db", VersionId: T1, VersionStage: "AWSPENDING" })),
+    ResourceNotFoundException,
+  );
+  const put = await client().send(
+    new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: '{"username":"app","password":"two"}', VersionStages: ["AWSPENDING"] }),
+  );
+  assert.deepEqual(put.VersionStages, ["AWSPENDING"]);
+  const pending = await client().send(new GetSecretValueCommand({ SecretId: "db", VersionId: T1, VersionStage: "AWSPENDING" }));
+  assert.equal(pending.SecretString, '{"username":"app","password":"two"}');
+  const current = await client().send(new GetSecretValueCommand({ SecretId: "db" }));
+  assert.equal(current.SecretString, '{"username":"app","password":"one"}');
+  // The same put again is a retry of a call that succeeded; another value under the token is refused.
+  await client().send(
+    new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: '{"username":"app","password":"two"}', VersionStages: ["AWSPENDING"] }),
+  );
+  await assert.rejects(
+    client().send(new PutSecretValueCommand({ SecretId: "db", ClientRequestToken: T1, SecretString: "{}", VersionStages: ["AWSPENDING"] })),
+    ResourceExistsException,
+  );
+});
