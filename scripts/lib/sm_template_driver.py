@@ -37,7 +37,7 @@ def rotate(template, secret, token):
 
 
 def start_rotation(fake, secret, token):
-    body = json.dumps({"SecretId": secret, "ClientRequestToken": token}).encode()
+    body = json.dumps({"secretId": secret, "token": token}).encode()
     request = urllib.request.Request(fake + "/__fake/rotations", data=body, method="POST")
     with urllib.request.urlopen(request, timeout=10) as answer:
         answer.read()
