@@ -32,6 +32,7 @@ import string
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -44,7 +45,7 @@ REGION = "us-east-1"
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 POOL = 4
 ALPHANUMERIC = string.ascii_letters + string.digits
-# engine key → (label, the secret's engine value, the templates' folder part, default port variable)
+# engine key → (label, the secret's engine value, the templates' folder part)
 ENGINES = {
     "postgres": ("PostgreSQL", "postgres", "PostgreSQL"),
     "mysql": ("MariaDB", "mariadb", "MariaDB"),
@@ -126,7 +127,7 @@ class Servers:
         self.ca = os.environ["ESC_TEST_TLS_CA"]
         self.ports = {"postgres": int(os.environ["ESC_TEST_PG_PORT"]), "mysql": int(os.environ["ESC_TEST_MYSQL_PORT"])}
 
-    def connect(self, engine, user, secret, admin=False):
+    def connect(self, engine, user, secret):
         if engine == "postgres":
             return pgdb.connect(host=self.db_host, port=self.ports[engine], user=user, password=secret,
                                 database="esc_test", sslmode="verify-full", sslrootcert=self.ca, connect_timeout=10)
