@@ -3,6 +3,8 @@
 # tests/EscRotators.LocalRuntime), against throw-away PostgreSQL and MariaDB servers of its own. Not a test.
 #
 #   scripts/bench.sh [--cold N] [--warm N] [--reference PATH] [--bootstrap PATH] [--host NAME]
+#   scripts/bench.sh --secrets-manager --sm-reference DIR [--sm-single-user] [--sm-ssl absent|false]
+#                    [--cold N] [--warm N] [--bootstrap PATH] [--host NAME]
 #
 # Form A rotations of a least-privilege setup, plain alphanumeric managing password, on loopback only:
 #   init        spawn → first GET /next (the runtime's own start), median over every cold run
@@ -19,6 +21,17 @@
 # --bootstrap PATH  measure this build of ours instead of publishing one (no package step).
 # --host NAME       the database host name in the events (default localhost; it must resolve to loopback). A name,
 #                   as production endpoints are: with an IP literal .NET neither sends SNI nor resumes TLS sessions.
+# --secrets-manager  instead, Secrets Manager rotations (the four steps) of secrets in AWS's format on a fake Secrets
+#                   Manager (tests/secrets-manager-contract/fake, plain http on 127.0.0.1), side by side with AWS's
+#                   Python rotation templates, read from --sm-reference DIR (a checkout of their folders, e.g.
+#                   SecretsManagerRDSPostgreSQLRotationMultiUser/lambda_function.py; never part of this repository),
+#                   run with Debian's python3 and python3-boto3, python3-pygresql, python3-pymysql (installed when
+#                   missing). Multi-user on both engines; --sm-single-user adds single-user. Cold: ours as one Lambda
+#                   process through the local runtime host (spawn → fourth reply) and as four `bootstrap invoke`
+#                   processes; the template as a fresh python3 process (spawn → exit). Warm: N rotations in one
+#                   process. --sm-ssl false gives the secrets "ssl": false (default: no ssl key). The templates read
+#                   the CA file /etc/pki/tls/cert.pem: when it is missing, it is linked to the system bundle for the
+#                   run and removed at exit. scripts/lib/sm_bench.py says what is measured and checked.
 # Every step has a time limit; the servers are stopped (by PID) on exit. Numbers depend on the machine and its
 # load: compare ratios from one run, or runs on the same machine.
 set -euo pipefail
@@ -36,6 +49,10 @@ WARM_RUNS=100
 REFERENCE=""
 BOOTSTRAP=""
 DB_HOST=localhost
+SECRETS_MANAGER=0
+SM_REFERENCE=""
+SM_STRATEGIES=multi
+SM_SSL=absent
 while (($# > 0)); do
     case $1 in
         --cold) COLD_RUNS=${2:?missing value for --cold}; shift 2 ;;
@@ -43,7 +60,11 @@ while (($# > 0)); do
         --reference) REFERENCE=${2:?missing value for --reference}; shift 2 ;;
         --bootstrap) BOOTSTRAP=${2:?missing value for --bootstrap}; shift 2 ;;
         --host) DB_HOST=${2:?missing value for --host}; shift 2 ;;
-        -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --secrets-manager) SECRETS_MANAGER=1; shift ;;
+        --sm-reference) SM_REFERENCE=${2:?missing value for --sm-reference}; shift 2 ;;
+        --sm-single-user) SM_STRATEGIES=multi,single; shift ;;
+        --sm-ssl) SM_SSL=${2:?missing value for --sm-ssl}; shift 2 ;;
+        -h | --help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) esc_die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -60,6 +81,21 @@ absolute_executable() {
 }
 [[ -z $REFERENCE ]] || REFERENCE=$(absolute_executable --reference "$REFERENCE")
 [[ -z $BOOTSTRAP ]] || BOOTSTRAP=$(absolute_executable --bootstrap "$BOOTSTRAP")
+if ((SECRETS_MANAGER)); then
+    [[ -z $REFERENCE ]] || esc_die "--reference (a Form A bootstrap) does not apply to --secrets-manager; use --sm-reference DIR"
+    [[ -n $SM_REFERENCE ]] || esc_die "--secrets-manager needs --sm-reference DIR (AWS's rotation templates)"
+    [[ $SM_SSL == absent || $SM_SSL == false ]] || esc_die "--sm-ssl takes absent or false"
+    SM_REFERENCE=$(cd "$SM_REFERENCE" 2>/dev/null && pwd) || esc_die "--sm-reference: not a directory"
+    for folder in PostgreSQL MariaDB; do
+        for strategy in ${SM_STRATEGIES//,/ }; do
+            [[ $strategy == multi ]] && kind=MultiUser || kind=SingleUser
+            [[ -f $SM_REFERENCE/SecretsManagerRDS${folder}Rotation$kind/lambda_function.py ]] ||
+                esc_die "--sm-reference: no SecretsManagerRDS${folder}Rotation$kind/lambda_function.py in $SM_REFERENCE"
+        done
+    done
+elif [[ -n $SM_REFERENCE || $SM_STRATEGIES != multi || $SM_SSL != absent ]]; then
+    esc_die "--sm-reference, --sm-single-user and --sm-ssl need --secrets-manager"
+fi
 
 RUN_DIR=$REPO_DIR/.run/bench
 SERVERS_DIR=$RUN_DIR/servers
@@ -68,9 +104,15 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/esc-bench.XXXXXX")
 chmod 700 "$WORK"
 mkdir -p "$RUN_DIR"
 
+# What this run added to /etc/pki for AWS's templates (the link, and directories it had to make), removed at exit.
+SM_CREATED=()
 cleanup() {
     bash "$SCRIPT_DIR/servers.sh" stop --run-dir "$SERVERS_DIR" >/dev/null 2>&1 || true
     rm -rf "$WORK"
+    local i
+    for ((i = ${#SM_CREATED[@]} - 1; i >= 0; i--)); do
+        if [[ -L ${SM_CREATED[i]} ]]; then rm -f "${SM_CREATED[i]}"; else rmdir "${SM_CREATED[i]}" 2>/dev/null || true; fi
+    done
 }
 trap cleanup EXIT
 
@@ -121,6 +163,31 @@ esc_log "starting PostgreSQL and MariaDB on 127.0.0.1 (run dir $SERVERS_DIR)"
 timeout 5m bash "$SCRIPT_DIR/servers.sh" start --run-dir "$SERVERS_DIR" >"$WORK/servers.txt" || esc_die "servers.sh start failed"
 # shellcheck disable=SC1091
 . "$SERVERS_DIR/servers.env"
+
+# ---------------------------------------------------------------- Secrets Manager mode
+if ((SECRETS_MANAGER)); then
+    # Debian's python3, whose packages provide what the templates import (pyenv's or a venv's would not see them).
+    SM_PYTHON=/usr/bin/python3
+    [[ -x $SM_PYTHON ]] || esc_apt_install python3
+    "$SM_PYTHON" -c 'import boto3, pgdb, pymysql' 2>/dev/null || esc_apt_install python3-boto3 python3-pygresql python3-pymysql
+    node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    ((node_major >= 20)) || esc_die "Node.js 20 or later runs the fake Secrets Manager (scripts/test-deploy.sh installs Debian's)"
+    timeout 10m bash "$SCRIPT_DIR/test-secrets-manager-contract.sh" --install-only || esc_die "npm ci for the fake Secrets Manager failed"
+    if [[ ! -e /etc/pki/tls/cert.pem ]]; then
+        for dir in /etc/pki /etc/pki/tls; do
+            [[ -d $dir ]] || { mkdir "$dir" && SM_CREATED+=("$dir"); }
+        done
+        ln -s /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/cert.pem && SM_CREATED+=(/etc/pki/tls/cert.pem)
+        esc_log "linked /etc/pki/tls/cert.pem (AWS's templates read it) to the system CA bundle for this run"
+    fi
+    esc_log "Secrets Manager: ours and AWS's templates (${SM_STRATEGIES/,/ and }; postgres and mysql)"
+    timeout 60m "$SM_PYTHON" "$SCRIPT_DIR/lib/sm_bench.py" --work "$WORK" --cold "$COLD_RUNS" --warm "$WARM_RUNS" \
+        --db-host "$DB_HOST" --bootstrap "$BOOTSTRAP" --host-dll "$HOST_DIR/EscRotators.LocalRuntime.dll" \
+        --fake-cli "$REPO_DIR/tests/secrets-manager-contract/fake/cli.mjs" --driver "$SCRIPT_DIR/lib/sm_template_driver.py" \
+        --template-dir "$SM_REFERENCE" --strategies "$SM_STRATEGIES" --ssl "$SM_SSL" || esc_die "Secrets Manager benchmark failed"
+    echo "date: $(date -u +%Y-%m-%dT%H:%MZ); database host: $DB_HOST; PostgreSQL ${ESC_TEST_PG_VERSION%% *}, MariaDB ${ESC_TEST_MYSQL_VERSION%%-*}; python3 $("$SM_PYTHON" -c 'import platform, boto3; print(platform.python_version(), "boto3", boto3.__version__)'); cores: $(nproc); cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average: $(cut -d' ' -f1-3 /proc/loadavg); total time $(esc_elapsed "$started")s"
+    exit 0
+fi
 
 # Plain alphanumeric: a reference may put the managing password into a connection string without escaping it.
 MGR_PW=$(openssl rand -hex 16)

@@ -9,9 +9,11 @@ public sealed record HostCommandLine
         EscRotators.LocalRuntime — runs a Lambda custom runtime (bootstrap) against a local Lambda Runtime API
 
         Usage:
-          EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms 3000] [--env K=V ...] [--report FILE] [EVENT_FILE ...]
+          EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms 3000] [--env K=V ...] [--report FILE]
+                                   [--success code200|response] [EVENT_FILE ...]
 
-        Events   each EVENT_FILE holds one event; without files, stdin holds one event per line (JSON lines).
+        Events   each EVENT_FILE holds one event; without files, stdin holds one event per line (JSON lines),
+                 each sent as soon as it is read (the process starts with the first).
                  They are sent in order to one bootstrap process, each with Lambda-Runtime-Deadline-Ms = the
                  moment it is handed out + --timeout-ms (default 3000, Lambda's and Pulumi's template's default).
         stdout   each reply body, one per line, in order. What is not a response is printed as
@@ -19,9 +21,13 @@ public sealed record HostCommandLine
                  Sandbox.Timedout (no reply by the deadline), Runtime.ExitError (the process died), Skipped.
         stderr   the bootstrap's own stdout and stderr lines, as it wrote them.
         --env    extra environment variables for bootstrap (the environment is otherwise a clean, Lambda-like one).
-        --report writes JSON: initMs (spawn → first /next), coldStartMs (spawn → first reply), per-invocation ms
-                 (hand-out → reply), peakRssKb (VmHWM before the process is stopped).
-        Exit     0 when every reply is a response with "code":200; 1 otherwise; 2 on usage or host errors.
+        --report writes JSON: initMs (spawn → first /next), coldStartMs (spawn → first reply), lastReplyMs
+                 (spawn → last reply), per-invocation ms (hand-out → reply), peakRssKb (VmHWM before the process
+                 is stopped).
+        --success what counts as success: code200 (default), a response with "code":200 as the ESC protocol
+                 replies; response, any response before the deadline (a function that returns normally, as
+                 Secrets Manager's steps do).
+        Exit     0 when every reply is a success; 1 otherwise; 2 on usage or host errors.
         """;
 
     public required string BootstrapPath { get; init; }
@@ -34,6 +40,8 @@ public sealed record HostCommandLine
 
     public string? ReportPath { get; init; }
 
+    public SuccessCriterion Success { get; init; } = SuccessCriterion.Code200;
+
     /// <summary>Parses <paramref name="args"/>; returns null with <paramref name="error"/> set (null for --help).</summary>
     public static HostCommandLine? Parse(IReadOnlyList<string> args, out string? error)
     {
@@ -43,6 +51,7 @@ public sealed record HostCommandLine
         var timeout = LambdaProcessOptions.DefaultInvocationTimeout;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         var events = new List<string>();
+        var success = SuccessCriterion.Code200;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -66,6 +75,21 @@ public sealed record HostCommandLine
                     }
 
                     timeout = TimeSpan.FromMilliseconds(ms);
+                    break;
+                case "--success" when hasValue:
+                    switch (args[++i])
+                    {
+                        case "code200":
+                            success = SuccessCriterion.Code200;
+                            break;
+                        case "response":
+                            success = SuccessCriterion.AnyResponse;
+                            break;
+                        default:
+                            error = "--success takes code200 or response";
+                            return null;
+                    }
+
                     break;
                 case "--env" when hasValue:
                     var pair = args[++i];
@@ -108,6 +132,7 @@ public sealed record HostCommandLine
             Environment = environment,
             EventFiles = events,
             ReportPath = report,
+            Success = success,
         };
     }
 }

@@ -52,6 +52,9 @@ public sealed class LambdaProcess : IAsyncDisposable
     /// <summary>Every line written so far, stdout and stderr interleaved in arrival order.</summary>
     public IReadOnlyList<BootstrapLogLine> LogLines => [.. _log];
 
+    /// <summary>Time since the process was spawned.</summary>
+    public TimeSpan SinceSpawn => Stopwatch.GetElapsedTime(_spawnTimestamp);
+
     /// <summary>Spawn → first POST /response: what a caller waits on a cold start. Null until a response arrived.</summary>
     public TimeSpan? ColdStart =>
         Interlocked.Read(ref _firstResponseTimestamp) is var first and not 0 ? Stopwatch.GetElapsedTime(_spawnTimestamp, first) : null;

@@ -17,6 +17,7 @@ public sealed class LocalRuntimeCommand
     private readonly TextWriter _stdout;
     private readonly TextWriter _stderr;
     private readonly Lock _stderrGate = new();
+    private bool _unreadableEvent;
 
     public LocalRuntimeCommand(HostCommandLine commandLine, TextWriter stdout, TextWriter stderr)
     {
@@ -28,10 +29,14 @@ public sealed class LocalRuntimeCommand
     public async Task<int> RunAsync(TextReader stdin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stdin);
-        List<byte[]> events;
+
+        // Events are taken one at a time, so that a caller writing JSON lines can prepare each event's world (a
+        // rotation Secrets Manager starts, say) after the previous reply; the process starts with the first event.
+        await using var events = ReadEventsAsync(stdin, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        byte[]? payload;
         try
         {
-            events = await ReadEventsAsync(stdin, cancellationToken).ConfigureAwait(false);
+            payload = await events.MoveNextAsync().ConfigureAwait(false) ? events.Current : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -39,7 +44,7 @@ public sealed class LocalRuntimeCommand
             return UsageOrHostError;
         }
 
-        if (events.Count == 0)
+        if (payload is null)
         {
             await _stderr.WriteLineAsync("local-runtime: no events given (files, or JSON lines on stdin)").ConfigureAwait(false);
             return UsageOrHostError;
@@ -62,11 +67,12 @@ public sealed class LocalRuntimeCommand
             return UsageOrHostError;
         }
 
-        var results = new List<LambdaInvocationResult>(events.Count);
+        var results = new List<LambdaInvocationResult>();
         var allOk = true;
+        TimeSpan? lastReply = null;
         await using (lambda.ConfigureAwait(false))
         {
-            foreach (var payload in events)
+            for (; payload is not null; payload = await NextEventAsync(events).ConfigureAwait(false))
             {
                 if (lambda.HasExited)
                 {
@@ -77,17 +83,19 @@ public sealed class LocalRuntimeCommand
                 }
 
                 var result = await lambda.InvokeAsync(payload, cancellationToken).ConfigureAwait(false);
+                lastReply = result.Duration is null ? lastReply : lambda.SinceSpawn;
                 results.Add(result);
                 allOk &= IsOk(result);
                 await WriteReplyLineAsync(ReplyLine(result)).ConfigureAwait(false);
             }
 
+            allOk &= !_unreadableEvent;
             await lambda.StopAsync().ConfigureAwait(false);
         }
 
         if (_commandLine.ReportPath is { } reportPath)
         {
-            await File.WriteAllBytesAsync(reportPath, Report(lambda, results), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(reportPath, Report(lambda, lastReply, results), cancellationToken).ConfigureAwait(false);
         }
 
         return allOk ? AllOk : SomeReplyNotOk;
@@ -111,8 +119,9 @@ public sealed class LocalRuntimeCommand
         }
     }
 
-    private static bool IsOk(LambdaInvocationResult result) =>
-        result.Outcome == LambdaInvocationOutcome.Response && result.ArrivedBeforeDeadline && ReplyCode(result.Body) == 200;
+    private bool IsOk(LambdaInvocationResult result) =>
+        result.Outcome == LambdaInvocationOutcome.Response && result.ArrivedBeforeDeadline
+        && (_commandLine.Success == SuccessCriterion.AnyResponse || ReplyCode(result.Body) == 200);
 
     private static string ReplyLine(LambdaInvocationResult result)
     {
@@ -128,7 +137,7 @@ public sealed class LocalRuntimeCommand
         };
     }
 
-    private static byte[] Report(LambdaProcess lambda, List<LambdaInvocationResult> results)
+    private static byte[] Report(LambdaProcess lambda, TimeSpan? lastReply, List<LambdaInvocationResult> results)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -137,6 +146,7 @@ public sealed class LocalRuntimeCommand
             json.WriteNumber("processId", lambda.ProcessId);
             WriteMilliseconds(json, "initMs", lambda.InitDuration);
             WriteMilliseconds(json, "coldStartMs", lambda.ColdStart);
+            WriteMilliseconds(json, "lastReplyMs", lastReply);
             if (lambda.PeakRssKilobytes is { } peak)
             {
                 json.WriteNumber("peakRssKb", peak);
@@ -182,29 +192,41 @@ public sealed class LocalRuntimeCommand
         }
     }
 
-    private async Task<List<byte[]>> ReadEventsAsync(TextReader stdin, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<byte[]> ReadEventsAsync(TextReader stdin, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var events = new List<byte[]>();
         var files = _commandLine.EventFiles.Count > 0 ? _commandLine.EventFiles : ["-"];
         foreach (var file in files)
         {
             if (file != "-")
             {
-                events.Add(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
+                yield return await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            // JSON lines: one event per non-blank line.
+            // JSON lines: one event per non-blank line, each handed on as soon as it is read.
             while (await stdin.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
                 if (!string.IsNullOrWhiteSpace(line))
                 {
-                    events.Add(Encoding.UTF8.GetBytes(line));
+                    yield return Encoding.UTF8.GetBytes(line);
                 }
             }
         }
+    }
 
-        return events;
+    /// <summary>The next event, or null at the end; an event that cannot be read ends the run as a failure.</summary>
+    private async Task<byte[]?> NextEventAsync(IAsyncEnumerator<byte[]> events)
+    {
+        try
+        {
+            return await events.MoveNextAsync().ConfigureAwait(false) ? events.Current : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await _stderr.WriteLineAsync($"local-runtime: cannot read the next event: {ex.Message}").ConfigureAwait(false);
+            _unreadableEvent = true;
+            return null;
+        }
     }
 
     private async Task WriteReplyLineAsync(string line)

@@ -1,6 +1,6 @@
 using EscRotators.LocalRuntime;
 
-// EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms N] [--env K=V ...] [--report FILE] [EVENT_FILE ...]
+// EscRotators.LocalRuntime --bootstrap PATH [--timeout-ms N] [--env K=V ...] [--report FILE] [--success code200|response] [EVENT_FILE ...]
 var commandLine = HostCommandLine.Parse(args, out var error);
 if (commandLine is null)
 {
