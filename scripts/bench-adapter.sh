@@ -43,7 +43,7 @@ trap cleanup EXIT
 esc_log "publishing bootstrap and esc-rotator-server (Native AOT), building the local Runtime API host"
 BOOTSTRAP=${ESC_TEST_BOOTSTRAP:-$(bash "$SCRIPT_DIR/build-bootstrap.sh" "$RUN_DIR/bin")}
 SERVER=${ESC_TEST_SERVER:-$(bash "$SCRIPT_DIR/build-server.sh" "$RUN_DIR/bin")}
-dotnet build "$REPO_DIR/tests/EscRotators.LocalRuntime/EscRotators.LocalRuntime.csproj" -c Release -nologo -v quiet \
+dotnet build "$REPO_DIR/rotators/local-runtime/EscRotators.LocalRuntime.csproj" -c Release -nologo -v quiet \
     -o "$RUN_DIR/local-runtime" >/dev/null
 LOCAL_LAMBDA=$RUN_DIR/local-runtime/EscRotators.LocalRuntime
 

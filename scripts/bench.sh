@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of the published bootstrap as Lambda runs it (through the local Runtime API host,
-# tests/EscRotators.LocalRuntime), against throw-away PostgreSQL and MariaDB servers of its own. Not a test.
+# rotators/local-runtime), against throw-away PostgreSQL and MariaDB servers of its own. Not a test.
 #
 #   scripts/bench.sh [--cold N] [--warm N] [--reference PATH] [--bootstrap PATH] [--host NAME]
 #   scripts/bench.sh --secrets-manager --sm-reference DIR [--sm-single-user] [--sm-ssl absent|false]
@@ -154,7 +154,7 @@ if [[ -n $REFERENCE ]]; then
 fi
 
 esc_log "building the local Runtime API host"
-timeout 10m dotnet build "$REPO_DIR/tests/EscRotators.LocalRuntime/EscRotators.LocalRuntime.csproj" -c Release \
+timeout 10m dotnet build "$REPO_DIR/rotators/local-runtime/EscRotators.LocalRuntime.csproj" -c Release \
     -o "$HOST_DIR" -nologo -v quiet >"$WORK/host-build.log" 2>&1 || { cat "$WORK/host-build.log" >&2; esc_die "host build failed"; }
 HOST=(dotnet "$HOST_DIR/EscRotators.LocalRuntime.dll")
 

@@ -32,7 +32,7 @@ command -v python3 >/dev/null || esc_apt_install python3
 esc_log "building bootstrap (Native AOT) and the local Lambda Runtime API host"
 bash "$SCRIPT_DIR/build-bootstrap.sh" "$RUN_DIR/bin" >/dev/null
 BOOTSTRAP=$RUN_DIR/bin/bootstrap
-dotnet build "$REPO_DIR/tests/EscRotators.LocalRuntime/EscRotators.LocalRuntime.csproj" -c Release -nologo -v quiet \
+dotnet build "$REPO_DIR/rotators/local-runtime/EscRotators.LocalRuntime.csproj" -c Release -nologo -v quiet \
     -o "$RUN_DIR/local-runtime" >/dev/null
 LOCAL_LAMBDA=$RUN_DIR/local-runtime/EscRotators.LocalRuntime
 

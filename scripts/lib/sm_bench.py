@@ -9,7 +9,7 @@ prints the report table on stdout, progress on stderr.
 
 The servers come from the environment (servers.env of scripts/servers.sh). Each side rotates secrets of its own
 (four per engine and strategy, taken in turn; a multi-user secret's users are X and X_clone), made for this run:
-  ours, Lambda   one bootstrap process through the local Runtime API host (tests/EscRotators.LocalRuntime); cold =
+  ours, Lambda   one bootstrap process through the local Runtime API host (rotators/local-runtime); cold =
                  spawn → the fourth step's reply, warm = the four invocations' times (hand-out → reply) summed
   ours, invoke   four `bootstrap invoke` processes, one per step; cold only: first spawn → last exit
   AWS template   its lambda_function.py called for the four steps by scripts/lib/sm_template_driver.py; cold = a
