@@ -11,22 +11,13 @@ namespace EscRotators.IntegrationTests.SecretsManager;
 /// Manager (checked against the official AWS client by tests/secrets-manager-contract) standing in for the service.
 /// </summary>
 [TestFixture]
-[NonParallelizable]
-public sealed class FourStepRotationTests
+public sealed class FourStepRotationTests : FakeSecretsManagerFixture
 {
-    private FakeSecretsManager _fake = null!;
-
-    [OneTimeSetUp]
-    public async Task StartFake() => _fake = await FakeSecretsManager.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopFake() => await _fake.DisposeAsync();
-
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Multi_user_rotations_alternate_the_user_and_its_clone_and_keep_unknown_fields(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var db = scenario.Db;
 
         await scenario.RotateAsync();
@@ -60,7 +51,7 @@ public sealed class FourStepRotationTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Single_user_rotations_change_the_users_own_password(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.SingleUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.SingleUserAsync(Fake, engine);
         var db = scenario.Db;
 
         await scenario.RotateAsync();
@@ -83,9 +74,9 @@ public sealed class FourStepRotationTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Each_step_rerun_with_the_same_token_changes_nothing(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.StartRotationAsync(scenario.SecretName, token);
 
         foreach (var step in SecretsManagerScenario.Steps)
         {
@@ -104,9 +95,9 @@ public sealed class FourStepRotationTests
             }
         }
 
-        Assert.That((await _fake.DescribeAsync(scenario.SecretName))["VersionIdsToStages"]![token]!.AsArray().Select(s => (string)s!), Does.Contain("AWSCURRENT"));
+        Assert.That((await Fake.DescribeAsync(scenario.SecretName))["VersionIdsToStages"]![token]!.AsArray().Select(s => (string)s!), Does.Contain("AWSCURRENT"));
         Assert.That(await scenario.CurrentLogsInAsync(), Is.True);
-        var puts = (await _fake.RequestsAsync()).Count(r => (string?)r!["operation"] == "PutSecretValue" && ((string?)r["body"])!.Contains(scenario.SecretName, StringComparison.Ordinal));
+        var puts = (await Fake.RequestsAsync()).Count(r => (string?)r!["operation"] == "PutSecretValue" && ((string?)r["body"])!.Contains(scenario.SecretName, StringComparison.Ordinal));
         Assert.That(puts, Is.EqualTo(1), "createSecret rerun reused the pending version");
     }
 
@@ -118,9 +109,9 @@ public sealed class FourStepRotationTests
         // testSecret: the pending password was changed behind the rotation's back; finishSecret: the stage move fails.
         foreach (var failing in SecretsManagerScenario.Steps)
         {
-            await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+            await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
             var token = Guid.NewGuid().ToString();
-            await _fake.StartRotationAsync(scenario.SecretName, token);
+            await Fake.StartRotationAsync(scenario.SecretName, token);
             StepResult? failed = null;
             foreach (var step in SecretsManagerScenario.Steps)
             {
@@ -166,10 +157,10 @@ public sealed class FourStepRotationTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Throttling_is_retried_within_the_step(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
-        await _fake.QueueFaultsAsync("throttle", "throttle429");
+        await Fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.QueueFaultsAsync("throttle", "throttle429");
 
         var result = await scenario.StepAsync("createSecret", token);
 
@@ -181,10 +172,10 @@ public sealed class FourStepRotationTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_silent_Secrets_Manager_endpoint_fails_the_step_before_the_deadline(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
-        await _fake.QueueFaultsAsync("silence", "silence", "silence", "silence");
+        await Fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.QueueFaultsAsync("silence", "silence", "silence", "silence");
 
         var result = await scenario.StepAsync("createSecret", token, timeout: TimeSpan.FromSeconds(3));
 
@@ -199,9 +190,9 @@ public sealed class FourStepRotationTests
     public async Task A_silent_database_fails_setSecret_before_the_deadline_with_nothing_changed(DbEngine engine)
     {
         await using var silent = SilentListener.Start();
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.StartRotationAsync(scenario.SecretName, token);
         Assert.That((await scenario.StepAsync("createSecret", token)).Error, Is.Null);
         await PointAtAsync(scenario, silent.Port);
 
@@ -216,11 +207,11 @@ public sealed class FourStepRotationTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task No_password_reaches_the_log_or_the_servers_statement_log(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var start = StatementLog.Start(scenario.Db);
         var logs = new List<string>();
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.StartRotationAsync(scenario.SecretName, token);
         foreach (var step in SecretsManagerScenario.Steps)
         {
             var result = await scenario.StepAsync(step, token);
@@ -245,16 +236,16 @@ public sealed class FourStepRotationTests
     public async Task Ssl_true_verifies_the_certificate_and_a_tls_object_wins_over_ssl(DbEngine engine)
     {
         // The servers' certificates name "localhost": ssl true (verify-full with the function's CA bundle) works there.
-        await using var verified = await SecretsManagerScenario.MultiUserAsync(_fake, engine, s => s["ssl"] = true, host: "localhost");
+        await using var verified = await SecretsManagerScenario.MultiUserAsync(Fake, engine, s => s["ssl"] = true, host: "localhost");
         TlsMaterial.Require(verified.Db);
         await verified.RotateAsync();
         Assert.That(await verified.CurrentLogsInAsync(), Is.True);
 
         // A tls object with another CA wins over ssl false, and the rotation refuses rather than fall back.
         await using var refused = await SecretsManagerScenario.MultiUserAsync(
-            _fake, engine, s => { s["ssl"] = false; s["tls"] = new JsonObject { ["mode"] = "verify-full", ["caBundle"] = TlsMaterial.WrongCa }; }, host: "localhost");
+            Fake, engine, s => { s["ssl"] = false; s["tls"] = new JsonObject { ["mode"] = "verify-full", ["caBundle"] = TlsMaterial.WrongCa }; }, host: "localhost");
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(refused.SecretName, token);
+        await Fake.StartRotationAsync(refused.SecretName, token);
         Assert.That((await refused.StepAsync("createSecret", token)).Error, Is.Null);
 
         var result = await refused.StepAsync("setSecret", token);
@@ -269,10 +260,10 @@ public sealed class FourStepRotationTests
     [TestCase("missing session token")]
     public async Task A_bad_signature_fails_the_step_cleanly_with_nothing_changed(string fault)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, DbEngine.Postgres);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, DbEngine.Postgres);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
-        var environment = _fake.LambdaEnvironment();
+        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var environment = Fake.LambdaEnvironment();
         switch (fault)
         {
             case "wrong key":
@@ -299,12 +290,12 @@ public sealed class FourStepRotationTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task A_pending_version_naming_another_user_is_refused_with_nothing_changed(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var victim = await scenario.Db.CreateUserAsync();
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.StartRotationAsync(scenario.SecretName, token);
         var forged = SecretsManagerScenario.SecretJson(scenario.Db, new TestUser(victim.Name, "forged-password-1"), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-abcdef");
-        await _fake.CreateClient().PutSecretValueAsync(
+        await Fake.CreateClient().PutSecretValueAsync(
             new PutSecretValueRequest(scenario.SecretName, token, forged.ToJsonString()) { VersionStages = ["AWSPENDING"] }, CancellationToken.None);
 
         var result = await scenario.StepAsync("setSecret", token);
@@ -318,14 +309,14 @@ public sealed class FourStepRotationTests
     [Category("Postgres")]
     public async Task Steps_of_a_secret_without_rotation_or_with_a_stray_token_are_refused()
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, DbEngine.Postgres);
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, DbEngine.Postgres);
         var stray = await scenario.StepAsync("createSecret", Guid.NewGuid().ToString());
         Assert.That(stray.Error?.Message, Does.Contain("has no stage"));
 
         var disabled = $"disabled-{Guid.NewGuid():N}";
-        await _fake.SeedAsync(disabled, SecretsManagerScenario.SecretJson(scenario.Db, scenario.User, null).ToJsonString(), Guid.NewGuid().ToString(), rotationEnabled: false);
+        await Fake.SeedAsync(disabled, SecretsManagerScenario.SecretJson(scenario.Db, scenario.User, null).ToJsonString(), Guid.NewGuid().ToString(), rotationEnabled: false);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(disabled, token);
+        await Fake.StartRotationAsync(disabled, token);
         var notEnabled = await scenario.StepAsync("createSecret", token, secretId: disabled);
         Assert.That(notEnabled.Error?.Message, Does.Contain("not enabled for rotation"));
     }
@@ -337,7 +328,7 @@ public sealed class FourStepRotationTests
             case "createSecret":
                 for (var i = 0; i < 4; i++)
                 {
-                    await _fake.QueueFaultAsync("internal", "PutSecretValue");
+                    await Fake.QueueFaultAsync("internal", "PutSecretValue");
                 }
 
                 break;
@@ -350,7 +341,7 @@ public sealed class FourStepRotationTests
             default:
                 for (var i = 0; i < 4; i++)
                 {
-                    await _fake.QueueFaultAsync("internal", "UpdateSecretVersionStage");
+                    await Fake.QueueFaultAsync("internal", "UpdateSecretVersionStage");
                 }
 
                 break;
@@ -368,7 +359,7 @@ public sealed class FourStepRotationTests
     private async Task ReplaceMasterAsync(SecretsManagerScenario scenario, string password)
     {
         var master = SecretsManagerScenario.SecretJson(scenario.Db, new TestUser(scenario.Master!.Name, password), null);
-        await _fake.CreateClient().PutSecretValueAsync(
+        await Fake.CreateClient().PutSecretValueAsync(
             new PutSecretValueRequest(scenario.MasterName!, Guid.NewGuid().ToString(), master.ToJsonString()), CancellationToken.None);
     }
 
@@ -389,7 +380,7 @@ public sealed class FourStepRotationTests
     {
         var master = SecretsManagerScenario.SecretJson(scenario.Db, scenario.Master!, null);
         master["port"] = port;
-        await _fake.CreateClient().PutSecretValueAsync(
+        await Fake.CreateClient().PutSecretValueAsync(
             new PutSecretValueRequest(scenario.MasterName!, Guid.NewGuid().ToString(), master.ToJsonString()), CancellationToken.None);
     }
 }

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.IntegrationTests.Lambda;
 using EscRotators.LocalRuntime;
-using EscRotators.UnitTests.SecretsManager;
 
 namespace EscRotators.IntegrationTests.SecretsManager;
 
@@ -12,25 +11,16 @@ namespace EscRotators.IntegrationTests.SecretsManager;
 /// over HTTPS, its certificate trusted through SSL_CERT_FILE, as the platform store would be.
 /// </summary>
 [TestFixture]
-[NonParallelizable]
-public sealed class SecretsManagerBinaryTests
+public sealed class SecretsManagerBinaryTests : FakeSecretsManagerFixture
 {
-    private FakeSecretsManager _fake = null!;
-
-    [OneTimeSetUp]
-    public async Task StartFake() => _fake = await FakeSecretsManager.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopFake() => await _fake.DisposeAsync();
-
     [TestCase(DbEngine.Postgres, Category = "Postgres")]
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task The_published_Lambda_runs_the_four_steps_and_reports_a_failed_step_as_a_function_error(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.MultiUserAsync(_fake, engine);
-        await using var lambda = await PublishedLambda.StartAsync(_fake.LambdaEnvironment());
+        await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
+        await using var lambda = await PublishedLambda.StartAsync(Fake.LambdaEnvironment());
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.StartRotationAsync(scenario.SecretName, token);
 
         foreach (var step in SecretsManagerScenario.Steps)
         {
@@ -65,13 +55,13 @@ public sealed class SecretsManagerBinaryTests
     [TestCase(DbEngine.MariaDb, Category = "MySql")]
     public async Task Bootstrap_invoke_runs_a_single_user_rotation_and_exits_1_with_the_error_of_a_failed_step(DbEngine engine)
     {
-        await using var scenario = await SecretsManagerScenario.SingleUserAsync(_fake, engine);
+        await using var scenario = await SecretsManagerScenario.SingleUserAsync(Fake, engine);
         var token = Guid.NewGuid().ToString();
-        await _fake.StartRotationAsync(scenario.SecretName, token);
+        await Fake.StartRotationAsync(scenario.SecretName, token);
 
         foreach (var step in SecretsManagerScenario.Steps)
         {
-            var result = await BootstrapProcess.RunAsync(Event(step, scenario.SecretName, token), _fake.LambdaEnvironment());
+            var result = await BootstrapProcess.RunAsync(Event(step, scenario.SecretName, token), Fake.LambdaEnvironment());
             Assert.That(result.ExitCode, Is.Zero, $"{step}: {result.Describe()}");
             Assert.That(result.ReplyJson, Is.EqualTo("null"));
         }
@@ -79,7 +69,7 @@ public sealed class SecretsManagerBinaryTests
         Assert.That(await scenario.CurrentLogsInAsync(), Is.True);
         Assert.That(await scenario.Db.CanLogInAsync(scenario.User.Name, scenario.User.Password), Is.False, "the old password is gone");
 
-        var malformed = await BootstrapProcess.RunAsync(new JsonObject { ["Step"] = "setSecret", ["SecretId"] = scenario.SecretName }, _fake.LambdaEnvironment());
+        var malformed = await BootstrapProcess.RunAsync(new JsonObject { ["Step"] = "setSecret", ["SecretId"] = scenario.SecretName }, Fake.LambdaEnvironment());
         Assert.That(malformed.ExitCode, Is.EqualTo(1), malformed.Describe());
         Assert.That(malformed.Log, Does.Contain("ClientRequestToken is required"));
     }
