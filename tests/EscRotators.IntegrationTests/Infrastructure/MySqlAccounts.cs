@@ -19,6 +19,9 @@ public sealed class MySqlAccounts(
     Func<string, string> identifiedBy,
     Func<string, IReadOnlyList<string>> catalogReadGrants) : IAsyncDisposable
 {
+    // ER_ACCESS_DENIED_NO_PASSWORD_ERROR, which MySqlConnector's enum does not name.
+    private const int AccessDeniedNoPassword = 1698;
+
     private readonly List<string> _created = [];
     private readonly List<string> _roles = [];
     private readonly List<string> _databases = [];
@@ -116,8 +119,9 @@ public sealed class MySqlAccounts(
         {
             await connection.OpenAsync().ConfigureAwait(false);
         }
-        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.AccessDenied)
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.AccessDenied || (int)ex.ErrorCode == AccessDeniedNoPassword)
         {
+            // 1698 instead of 1045 once an authentication plugin such as auth_pam is loaded and the account does not exist.
             return new MySqlLogin(false, "");
         }
 
