@@ -67,6 +67,7 @@ public sealed class BearerTokenValidatorTests
     [TestCase("Bearer a.b", "the bearer token is not a compact JWS (three dot-separated parts)")]
     [TestCase("Bearer a.b.c.d", "the bearer token is not a compact JWS (three dot-separated parts)")]
     [TestCase("Bearer a..", "the token header is not base64url JSON")]
+    [TestCase("Bearer .e30.c2ln", "the token header is not base64url JSON")]
     [TestCase("Bearer !!!!.e30.c2ln", "the token header is not base64url JSON")]
     public async Task Malformed_authorization_is_refused_for_its_own_reason(string? authorization, string reason)
     {
@@ -154,6 +155,17 @@ public sealed class BearerTokenValidatorTests
     }
 
     [Test]
+    public void A_cancellation_that_is_not_the_requests_is_not_taken_for_a_deadline()
+    {
+        // Only the request's own token means "the deadline came first"; any other cancellation is a bug to surface.
+        var options = new AdapterOptions { Audience = Audience };
+        var logger = new RotatorLogger(new LogSink(TextWriter.Null, LogFormat.Text, LogLevel.Info));
+        var validator = new BearerTokenValidator(options, new SigningKeyStore(new CancellingSource(), options, _time, logger), new ReplayCache(1, _time), _time);
+
+        Assert.ThrowsAsync<OperationCanceledException>(() => validator.CheckAsync("Bearer " + Token(), Body, CancellationToken.None));
+    }
+
+    [Test]
     public async Task A_signature_by_another_key_with_the_same_kid_is_refused()
     {
         using var impostor = new TestTokenIssuer(_issuer.KeyId);
@@ -218,6 +230,16 @@ public sealed class BearerTokenValidatorTests
         yield return Case("fractional nbf", c => c["nbf"] = Now - 0.5, "the token nbf is not a whole number of seconds between 1970 and 9999");
         yield return Case("nbf after 9999", c => c["nbf"] = 253_402_300_800, "the token nbf is not a whole number of seconds between 1970 and 9999");
         yield return Case("nbf at the end of 9999", c => c["nbf"] = 253_402_300_799, "the token is not valid yet (nbf)");
+        yield return Case("exp and iat out of range", c =>
+        {
+            c["exp"] = Now + 300.5;
+            c["iat"] = -1;
+        }, "the token exp is not a whole number of seconds between 1970 and 9999");
+        yield return Case("iat and nbf out of range", c =>
+        {
+            c["iat"] = -1;
+            c["nbf"] = -1;
+        }, "the token iat is not a whole number of seconds between 1970 and 9999");
         yield return Case("no body_hash", c => c.Remove("body_hash"), "the token has no body_hash");
         yield return Case("body_hash of another body", c => c["body_hash"] = TestTokenIssuer.BodyHash("{}"u8.ToArray()), "the token body_hash does not match the request body");
         yield return Case("body_hash without its prefix", c => c["body_hash"] = TestTokenIssuer.BodyHash(Body)["sha256-".Length..], "the token body_hash does not match the request body");
@@ -369,4 +391,11 @@ public sealed class BearerTokenValidatorTests
     }
 
     private string Token(params Action<JsonObject>[] changes) => _issuer.Sign(TestTokenIssuer.Header(_issuer.KeyId), Claims(changes));
+
+    private sealed class CancellingSource : IJwksSource
+    {
+        public string Description => "cancelling";
+
+        public Task<byte[]> ReadAsync(CancellationToken cancellationToken) => Task.FromException<byte[]>(new OperationCanceledException("not the request's token"));
+    }
 }
