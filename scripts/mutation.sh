@@ -3,6 +3,7 @@
 # dotnet-tools.json), against tests/EscRotators.UnitTests.
 #
 #   scripts/mutation.sh [--area NAME]... [--timeout DURATION] [--out DIR] [--concurrency N] [--survivors]
+#   scripts/mutation.sh --report DIR [--area NAME]... [--survivors]   (summarise an earlier run again)
 #
 # Areas (folders of shared/, i.e. of EscRotators.Core; default: all of them):
 #   validation   shared/Validation      redaction   shared/Redaction    rotation   shared/Rotation
@@ -17,6 +18,7 @@
 #                     (one character per tested mutant as it goes: . killed, S survived, T timeout)
 # --concurrency N     Stryker test sessions in parallel (default 1: the machine has 2 cores and other work)
 # --survivors         also print every surviving and uncovered mutant (file:line, mutator, replacement)
+# --report DIR        do not run Stryker: summarise DIR/reports/mutation-report.json of an earlier run
 #
 # Prints one line per area: killed, survived, timeout, no coverage, compile errors, and the score
 # (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it; the survivors are
@@ -50,6 +52,7 @@ TIME_LIMIT=60m
 OUT=""
 CONCURRENCY=1
 SHOW_SURVIVORS=0
+REPORT_ONLY=0
 while (($# > 0)); do
     case $1 in
         --area) AREAS+=("${2-}"); shift 2 || shift ;;
@@ -61,7 +64,9 @@ while (($# > 0)); do
         --concurrency) CONCURRENCY=${2-}; shift 2 || shift ;;
         --concurrency=*) CONCURRENCY=${1#*=}; shift ;;
         --survivors) SHOW_SURVIVORS=1; shift ;;
-        -h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --report) OUT=${2-}; REPORT_ONLY=1; shift 2 || shift ;;
+        --report=*) OUT=${1#*=}; REPORT_ONLY=1; shift ;;
+        -h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) esc_die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -72,44 +77,46 @@ done
 [[ $CONCURRENCY =~ ^[1-9][0-9]?$ ]] || esc_die "--concurrency takes 1..99"
 [[ $TIME_LIMIT =~ ^[1-9][0-9]*[smh]?$ ]] || esc_die "--timeout takes a duration such as 90m or 2h"
 
-command -v dotnet >/dev/null || esc_die "dotnet (the .NET 10 SDK) is required"
 command -v python3 >/dev/null || esc_apt_install python3
-OUT=${OUT:-$REPO_DIR/.run/mutation/$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
+if ((REPORT_ONLY == 0)); then
+    command -v dotnet >/dev/null || esc_die "dotnet (the .NET 10 SDK) is required"
+    OUT=${OUT:-$REPO_DIR/.run/mutation/$(date -u +%Y%m%dT%H%M%SZ)}
+    mkdir -p "$OUT"
+    OUT=$(cd "$OUT" && pwd)
 
-(cd "$REPO_DIR" && dotnet tool restore >"$OUT/tool-restore.log" 2>&1) ||
-    { cat "$OUT/tool-restore.log" >&2; esc_die "dotnet tool restore failed (dotnet-stryker, dotnet-tools.json)"; }
+    (cd "$REPO_DIR" && dotnet tool restore >"$OUT/tool-restore.log" 2>&1) ||
+        { cat "$OUT/tool-restore.log" >&2; esc_die "dotnet tool restore failed (dotnet-stryker, dotnet-tools.json)"; }
 
-MUTATE=()
-declare -A NAMESPACES=()
-for area in "${AREAS[@]}"; do
-    MUTATE+=(--mutate "**/${FOLDER[$area]}/**/*.cs")
-    for ns in ${TESTS[$area]}; do NAMESPACES[$ns]=1; done
-done
-FILTER=""
-for ns in "${!NAMESPACES[@]}"; do
-    FILTER+="${FILTER:+|}FullyQualifiedName~EscRotators.UnitTests.$ns."
-done
+    MUTATE=()
+    declare -A NAMESPACES=()
+    for area in "${AREAS[@]}"; do
+        MUTATE+=(--mutate "**/${FOLDER[$area]}/**/*.cs")
+        for ns in ${TESTS[$area]}; do NAMESPACES[$ns]=1; done
+    done
+    FILTER=""
+    for ns in "${!NAMESPACES[@]}"; do
+        FILTER+="${FILTER:+|}FullyQualifiedName~EscRotators.UnitTests.$ns."
+    done
 
-esc_log "mutating ${AREAS[*]} (concurrency $CONCURRENCY, at most $TIME_LIMIT); output $OUT"
-START=$(esc_now)
-status=0
-(cd "$REPO_DIR/tests/EscRotators.UnitTests" &&
-    timeout --kill-after=1m "$TIME_LIMIT" dotnet stryker \
-        --project EscRotators.Core.csproj --configuration Release \
-        --concurrency "$CONCURRENCY" --skip-version-check \
-        "${MUTATE[@]}" --test-case-filter "$FILTER" \
-        --reporter Json --reporter Html --reporter ClearText --reporter Dots \
-        --output "$OUT") >"$OUT/stryker.log" 2>&1 || status=$?
-if ((status == 124)); then
-    esc_warn "Stryker did not finish within $TIME_LIMIT (log: $OUT/stryker.log)"
-    exit 124
-elif ((status != 0)); then
-    tail -n 30 "$OUT/stryker.log" >&2
-    esc_die "Stryker failed with status $status (log: $OUT/stryker.log)"
+    esc_log "mutating ${AREAS[*]} (concurrency $CONCURRENCY, at most $TIME_LIMIT); output $OUT"
+    START=$(esc_now)
+    status=0
+    (cd "$REPO_DIR/tests/EscRotators.UnitTests" &&
+        timeout --kill-after=1m "$TIME_LIMIT" dotnet stryker \
+            --project EscRotators.Core.csproj --configuration Release \
+            --concurrency "$CONCURRENCY" --skip-version-check \
+            "${MUTATE[@]}" --test-case-filter "$FILTER" \
+            --reporter Json --reporter Html --reporter ClearText --reporter Dots \
+            --output "$OUT") >"$OUT/stryker.log" 2>&1 || status=$?
+    if ((status == 124)); then
+        esc_warn "Stryker did not finish within $TIME_LIMIT (log: $OUT/stryker.log)"
+        exit 124
+    elif ((status != 0)); then
+        tail -n 30 "$OUT/stryker.log" >&2
+        esc_die "Stryker failed with status $status (log: $OUT/stryker.log)"
+    fi
+    esc_log "Stryker finished in $(esc_elapsed "$START") s"
 fi
-esc_log "Stryker finished in $(esc_elapsed "$START") s"
 
 REPORT=$OUT/reports/mutation-report.json
 [[ -f $REPORT ]] || esc_die "no report at $REPORT (log: $OUT/stryker.log)"
