@@ -199,7 +199,9 @@ public sealed class BearerTokenValidator
         }
 
         // Remembered as long as the token could be accepted at all: at most the lifetime cap plus the skew from now.
-        forgetAfter = DateTimeOffset.FromUnixTimeSeconds((long)exp).Add(_options.ClockSkew);
+        // The expiry check above still passes at exactly exp + skew (and up to a millisecond after, as it reads the
+        // clock in milliseconds) while the cache forgets at that instant, so it keeps the id one second longer.
+        forgetAfter = DateTimeOffset.FromUnixTimeSeconds((long)exp).Add(_options.ClockSkew).AddSeconds(1);
         return null;
     }
 

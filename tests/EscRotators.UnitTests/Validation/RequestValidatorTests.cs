@@ -1,5 +1,6 @@
 using System.Text;
 using EscRotators.Dispatch;
+using EscRotators.Passwords;
 using EscRotators.Tls;
 using EscRotators.Validation;
 
@@ -263,5 +264,81 @@ public sealed class RequestValidatorTests
         var message = Rejection(json);
 
         Assert.That(message, Does.Not.Contain("mp").And.Not.Contain("new").And.Not.Contain("old"));
+    }
+}
+
+public sealed class RequestValidatorEdgeTests
+{
+    private const string FormA = """
+        {"type":"mysql","host":"db","port":3306,"database":"app",
+         "managingUser":{"username":"m","password":"mp"},
+         "rotateUser":{"username":"user1","newPassword":"new"}}
+        """;
+
+    private const string FormB = """
+        {"type":"postgres","inputs":{
+          "database":{"host":"db","port":5432,"database":"app","managingUser":{"username":"m","password":"mp"}},
+          "rotateUsers":{"username1":"user1","username2":"user2"}}}
+        """;
+
+    private static readonly RequestValidator Validator = new(TlsSettings.Default);
+
+    private static RotationRequest Validate(string json) => Validator.Validate(EventReader.Read(Encoding.UTF8.GetBytes(json)), requiresDatabase: false);
+
+    private static string Rejection(string json) => Assert.Throws<InvalidRequestException>(() => Validate(json))!.Message;
+
+    [Test]
+    public void Port_65535_is_accepted()
+    {
+        Assert.That(Validate(FormA.Replace("3306", "65535", StringComparison.Ordinal)).Endpoint.Port, Is.EqualTo(65535));
+    }
+
+    [Test]
+    public void Nul_in_the_database_name_or_the_managing_password_is_refused_by_field()
+    {
+        Assert.That(Rejection(FormA.Replace("\"app\"", "\"a\\u0000pp\"", StringComparison.Ordinal)), Is.EqualTo("database must not contain NUL characters"));
+        Assert.That(Rejection(FormA.Replace("\"mp\"", "\"m\\u0000p\"", StringComparison.Ordinal)), Is.EqualTo("managingUser.password must not contain NUL characters"));
+        Assert.That(
+            Rejection(FormB.Replace("\"mp\"", "\"m\\u0000p\"", StringComparison.Ordinal)),
+            Is.EqualTo("inputs.database.managingUser.password must not contain NUL characters"));
+    }
+
+    [Test]
+    public void A_policy_without_symbols_gives_alphanumerics_and_tilde_is_a_symbol()
+    {
+        static PasswordPolicy Policy(string policy) =>
+            ((FullRotationRequest)Validate(FormB.Replace("\"rotateUsers\"", $"\"passwordPolicy\":{policy},\"rotateUsers\"", StringComparison.Ordinal))).PasswordPolicy;
+
+        Assert.That(Policy("{\"length\":20}").Symbols, Is.Empty);
+        Assert.That(Policy("{\"symbols\":\"!~\"}").Symbols, Is.EqualTo("!~"));
+    }
+
+    [Test]
+    public void A_missing_event_is_a_bug_not_an_invalid_request()
+    {
+        Assert.Throws<ArgumentNullException>(() => Validator.Validate(null!, requiresDatabase: false));
+    }
+
+    [Test]
+    public void Requests_cannot_be_built_without_their_users_passwords_or_endpoint()
+    {
+        var endpoint = Validate(FormA).Endpoint;
+
+        Assert.Throws<ArgumentNullException>(() => new ConnectorRequest(null!, "user1", "new"));
+        Assert.Throws<ArgumentException>(() => new ConnectorRequest(endpoint, "", "new"));
+        Assert.Throws<ArgumentException>(() => new ConnectorRequest(endpoint, "user1", ""));
+        Assert.Throws<ArgumentException>(() => new FullRotationRequest(endpoint, "", "user2", null, PasswordPolicy.Default));
+        Assert.Throws<ArgumentException>(() => new FullRotationRequest(endpoint, "user1", "", null, PasswordPolicy.Default));
+        Assert.Throws<ArgumentNullException>(() => new FullRotationRequest(endpoint, "user1", "user2", null, null!));
+    }
+
+    [Test]
+    public void Requests_print_their_endpoint_and_users_and_never_a_password()
+    {
+        var connector = Validate(FormA);
+        var full = Validate(FormB);
+
+        Assert.That(connector.ToString(), Is.EqualTo("ConnectorRequest { db:3306/app, user1 }"));
+        Assert.That(full.ToString(), Is.EqualTo("FullRotationRequest { db:5432/app, user1, user2 }"));
     }
 }
