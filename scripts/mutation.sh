@@ -6,8 +6,8 @@
 #   scripts/mutation.sh --report DIR [--area NAME]... [--survivors]   (summarise an earlier run again)
 #
 # Areas (folders of shared/, i.e. of EscRotators.Core; default: all of them):
-#   validation   shared/Validation      redaction   shared/Redaction    rotation   shared/Rotation
-#   passwords    shared/Passwords       planning    shared/Planning     jwt        shared/Adapter/Jwt
+#   validation   shared/Validation      logging   shared/Logging (the redactor, the printable echoes, the log sink)
+#   rotation     shared/Rotation (alternation, passwords, budget, the rotation)      jwt   shared/Adapter/Jwt
 # Only those folders are mutated, and only the unit tests that exercise them run (a test-case filter on their
 # namespaces); Stryker then runs, for each mutant, just the tests that cover it.
 #
@@ -34,18 +34,15 @@ ESC_LOG_TAG="mutation" # used by lib/common.sh
 
 # area -> folder of shared/ it mutates, and the unit test namespaces that exercise it.
 declare -A FOLDER=(
-    [validation]=Validation [redaction]=Redaction [rotation]=Rotation
-    [passwords]=Passwords [planning]=Planning [jwt]=Adapter/Jwt
+    [validation]=Validation [logging]=Logging [rotation]=Rotation [jwt]=Adapter/Jwt
 )
 declare -A TESTS=(
     [validation]="Validation Rotation Protocol Fuzzing Adapter Composition"
-    [redaction]="Redaction Rotation"
-    [rotation]="Rotation Adapter"
-    [passwords]="Passwords Rotation Adapter"
-    [planning]="Planning Rotation Adapter"
+    [logging]="Redaction Logging Rotation"
+    [rotation]="Rotation Passwords Planning Adapter"
     [jwt]="Adapter"
 )
-ALL_AREAS=(validation redaction rotation passwords planning jwt)
+ALL_AREAS=(validation logging rotation jwt)
 
 AREAS=()
 TIME_LIMIT=60m

@@ -1,6 +1,6 @@
 using System.Text;
 using EscRotators.Dispatch;
-using EscRotators.Passwords;
+using EscRotators.Rotation;
 using EscRotators.Tls;
 using EscRotators.Validation;
 
