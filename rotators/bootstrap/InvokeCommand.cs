@@ -58,10 +58,11 @@ internal sealed class InvokeCommand
         // As in Lambda, the work stops a little before the deadline so the reply itself is on time.
         var budget = InvocationBudget.StartingNow(_timeout, TimeProvider.System);
         using var replyDue = budget.CancelWhenReplyIsDue();
+        using var document = PayloadJson.TryParse(payload);
         SecretsManagerEvent? rotation;
         try
         {
-            rotation = SecretsManagerEvent.TryRead(payload);
+            rotation = document is null ? null : SecretsManagerEvent.TryRead(document.RootElement);
         }
         catch (RotationStepException ex)
         {
@@ -77,7 +78,9 @@ internal sealed class InvokeCommand
         RotationReply reply;
         try
         {
-            reply = await host.Dispatcher.RotateAsync(payload, requestId, budget, replyDue.Token).ConfigureAwait(false);
+            reply = document is null
+                ? await host.Dispatcher.RotateAsync(payload, requestId, budget, replyDue.Token).ConfigureAwait(false)
+                : await host.Dispatcher.RotateAsync(document.RootElement, requestId, budget, replyDue.Token).ConfigureAwait(false);
         }
         catch (UnexpectedRotatorException ex)
         {

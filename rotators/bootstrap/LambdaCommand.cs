@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Runtime.InteropServices;
 using EscRotators.Adapter;
 using EscRotators.Composition;
@@ -51,7 +50,7 @@ internal static class LambdaCommand
                     using var replyDue = budget.CancelWhenReplyIsDue();
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(replyDue.Token, stoppingToken);
                     var cancellationToken = linked.Token;
-                    using var document = TryParse(payload);
+                    using var document = PayloadJson.TryParse(payload);
                     if (document is null)
                     {
                         // Not JSON: the dispatcher words the 400.
@@ -72,17 +71,5 @@ internal static class LambdaCommand
             },
             options,
             stopping.Token).ConfigureAwait(false);
-    }
-
-    private static JsonDocument? TryParse(ReadOnlyMemory<byte> payload)
-    {
-        try
-        {
-            return JsonDocument.Parse(payload);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -58,51 +58,26 @@ public sealed class RotationDispatcher
         string? requestId,
         InvocationBudget budget,
         CancellationToken cancellationToken) =>
-        GuardAsync(
-            log =>
-            {
-                RotationEvent evt;
-                try
-                {
-                    evt = EventReader.Read(payload.Span);
-                }
-                catch (InvalidRequestException ex)
-                {
-                    return Task.FromResult(Rejected(log, ex.Message));
-                }
-
-                return RotateParsedAsync(evt, log, budget, cancellationToken);
-            },
-            requestId);
+        ReadAndRotateAsync(() => EventReader.Read(payload.Span), requestId, budget, cancellationToken);
 
     /// <summary>
-    /// Rotates for a payload the Lambda host has parsed already (it told the event's kind from the same parse); a
-    /// malformed event is a 400 reply. Returns the reply serialised as the Lambda runtime sends it.
+    /// Rotates for a payload the host has parsed already (it told the event's kind from the same parse); a malformed
+    /// event is a 400 reply. Returns the reply unserialised.
     /// </summary>
+    public Task<RotationReply> RotateAsync(
+        JsonElement root,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken) =>
+        ReadAndRotateAsync(() => EventReader.Read(root), requestId, budget, cancellationToken);
+
+    /// <summary><see cref="RotateAsync(JsonElement, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised as the Lambda runtime sends it.</summary>
     public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
         JsonElement root,
         string? requestId,
         InvocationBudget budget,
-        CancellationToken cancellationToken)
-    {
-        var reply = await GuardAsync(
-            log =>
-            {
-                RotationEvent evt;
-                try
-                {
-                    evt = EventReader.Read(root);
-                }
-                catch (InvalidRequestException ex)
-                {
-                    return Task.FromResult(Rejected(log, ex.Message));
-                }
-
-                return RotateParsedAsync(evt, log, budget, cancellationToken);
-            },
-            requestId).ConfigureAwait(false);
-        return ReplySerializer.Serialize(reply);
-    }
+        CancellationToken cancellationToken) =>
+        ReplySerializer.Serialize(await RotateAsync(root, requestId, budget, cancellationToken).ConfigureAwait(false));
 
     /// <summary><see cref="RotateAsync(ReadOnlyMemory{byte}, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised to JSON as the Lambda runtime sends it.</summary>
     public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
@@ -114,6 +89,29 @@ public sealed class RotationDispatcher
         var reply = await RotateAsync(payload, requestId, budget, cancellationToken).ConfigureAwait(false);
         return ReplySerializer.Serialize(reply);
     }
+
+    // Reading is inside the guard, so a bug in it is logged like any other; a malformed event is a 400.
+    private Task<RotationReply> ReadAndRotateAsync(
+        Func<RotationEvent> read,
+        string? requestId,
+        InvocationBudget budget,
+        CancellationToken cancellationToken) =>
+        GuardAsync(
+            log =>
+            {
+                RotationEvent evt;
+                try
+                {
+                    evt = read();
+                }
+                catch (InvalidRequestException ex)
+                {
+                    return Task.FromResult(Rejected(log, ex.Message));
+                }
+
+                return RotateParsedAsync(evt, log, budget, cancellationToken);
+            },
+            requestId);
 
     private async Task<RotationReply> RotateParsedAsync(RotationEvent evt, RotatorLogger log, InvocationBudget budget, CancellationToken cancellationToken)
     {

@@ -33,34 +33,10 @@ public sealed record SecretsManagerEvent(RotationStep Step, string SecretId, str
     };
 
     /// <summary>
-    /// Null when <paramref name="payload"/> is not a JSON object with a top-level <c>Step</c> (every other event the
-    /// function serves); the event when it is a well-formed one. A payload with <c>Step</c> but bad fields throws
-    /// <see cref="RotationStepException"/>, whose message names the field and never echoes a value.
+    /// Null when the parsed payload <paramref name="root"/> is not a JSON object with a top-level <c>Step</c> (every
+    /// other event the function serves); the event when it is a well-formed one. A payload with <c>Step</c> but bad
+    /// fields throws <see cref="RotationStepException"/>, whose message names the field and never echoes a value.
     /// </summary>
-    public static SecretsManagerEvent? TryRead(ReadOnlyMemory<byte> payload)
-    {
-        if (!HasTopLevelStep(payload.Span))
-        {
-            return null;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(payload);
-        }
-        catch (JsonException)
-        {
-            throw Malformed("the payload is not valid JSON");
-        }
-
-        using (document)
-        {
-            return TryRead(document.RootElement);
-        }
-    }
-
-    /// <summary>As <see cref="TryRead(ReadOnlyMemory{byte})"/>, for a payload the caller has parsed already.</summary>
     public static SecretsManagerEvent? TryRead(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("Step", out var stepValue))
@@ -84,35 +60,6 @@ public sealed record SecretsManagerEvent(RotationStep Step, string SecretId, str
     }
 
     public override string ToString() => $"{StepName(Step)} of {SecretId} (version {ClientRequestToken})";
-
-    // One forward pass without building anything: the ESC forms, by far the most common payloads, pay no DOM.
-    private static bool HasTopLevelStep(ReadOnlySpan<byte> payload)
-    {
-        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { AllowTrailingCommas = false });
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("Step"u8))
-                {
-                    return true;
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            // Malformed before any Step: not ours to describe; the ESC parser words the error.
-        }
-
-        return false;
-    }
 
     private static string? Text(JsonElement root, string name, int minLength, int maxLength, bool required)
     {

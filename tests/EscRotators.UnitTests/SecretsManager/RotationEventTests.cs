@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Json;
 using EscRotators.SecretsManager.Rotation;
 
 namespace EscRotators.UnitTests.SecretsManager;
@@ -7,7 +7,19 @@ public sealed class RotationEventTests
 {
     private const string Token = "0f8d6c2a-5c3b-4c1e-9d1a-7e2b3c4d5e6f";
 
-    private static SecretsManagerEvent? Read(string json) => SecretsManagerEvent.TryRead(Encoding.UTF8.GetBytes(json));
+    // As the hosts read a payload: one parse; what is not JSON at all goes to the dispatcher, which words its 400.
+    private static SecretsManagerEvent? Read(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return SecretsManagerEvent.TryRead(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     [TestCase("createSecret", RotationStep.CreateSecret)]
     [TestCase("setSecret", RotationStep.SetSecret)]
@@ -35,6 +47,7 @@ public sealed class RotationEventTests
     [TestCase("""{"requestContext":{"http":{}},"body":"{\"Step\":\"createSecret\"}"}""")]
     [TestCase("not json")]
     [TestCase("")]
+    [TestCase("""{"Step":"setSecret","SecretId":"db","ClientRequestToken":"0f8d6c2a-5c3b-4c1e-9d1a-7e2b3c4d5e6f",}""")]
     public void Payloads_without_a_top_level_Step_are_not_Secrets_Manager_events(string json) =>
         Assert.That(Read(json), Is.Null);
 
@@ -44,7 +57,6 @@ public sealed class RotationEventTests
     [TestCase("""{"Step":"setSecret","SecretId":"db"}""", "ClientRequestToken is required")]
     [TestCase("""{"Step":"setSecret","SecretId":"db","ClientRequestToken":"short"}""", "ClientRequestToken must be a string of 32 to 64")]
     [TestCase("""{"Step":"setSecret","SecretId":"db\u0000x","ClientRequestToken":"0f8d6c2a-5c3b-4c1e-9d1a-7e2b3c4d5e6f"}""", "SecretId must be")]
-    [TestCase("""{"Step":"setSecret","SecretId":"db","ClientRequestToken":"0f8d6c2a-5c3b-4c1e-9d1a-7e2b3c4d5e6f",}""", "not valid JSON")]
     public void A_malformed_Secrets_Manager_event_is_refused_naming_the_field(string json, string expected)
     {
         var error = Assert.Throws<RotationStepException>(() => Read(json));
