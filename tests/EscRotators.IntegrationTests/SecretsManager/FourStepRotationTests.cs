@@ -75,8 +75,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
     public async Task Each_step_rerun_with_the_same_token_changes_nothing(DbEngine engine)
     {
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
 
         foreach (var step in SecretsManagerScenario.Steps)
         {
@@ -110,8 +109,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
         foreach (var failing in SecretsManagerScenario.Steps)
         {
             await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
-            var token = Guid.NewGuid().ToString();
-            await Fake.StartRotationAsync(scenario.SecretName, token);
+            var token = await scenario.StartRotationAsync();
             StepResult? failed = null;
             foreach (var step in SecretsManagerScenario.Steps)
             {
@@ -158,8 +156,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
     public async Task Throttling_is_retried_within_the_step(DbEngine engine)
     {
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
         await Fake.QueueFaultsAsync("throttle", "throttle429");
 
         var result = await scenario.StepAsync("createSecret", token);
@@ -173,8 +170,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
     public async Task A_silent_Secrets_Manager_endpoint_fails_the_step_before_the_deadline(DbEngine engine)
     {
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
         await Fake.QueueFaultsAsync("silence", "silence", "silence", "silence");
 
         var result = await scenario.StepAsync("createSecret", token, timeout: TimeSpan.FromSeconds(3));
@@ -191,8 +187,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
     {
         await using var silent = SilentListener.Start();
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
         Assert.That((await scenario.StepAsync("createSecret", token)).Error, Is.Null);
         await PointAtAsync(scenario, silent.Port);
 
@@ -210,8 +205,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var start = StatementLog.Start(scenario.Db);
         var logs = new List<string>();
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
         foreach (var step in SecretsManagerScenario.Steps)
         {
             var result = await scenario.StepAsync(step, token);
@@ -244,8 +238,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
         // A tls object with another CA wins over ssl false, and the rotation refuses rather than fall back.
         await using var refused = await SecretsManagerScenario.MultiUserAsync(
             Fake, engine, s => { s["ssl"] = false; s["tls"] = new JsonObject { ["mode"] = "verify-full", ["caBundle"] = TlsMaterial.WrongCa }; }, host: "localhost");
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(refused.SecretName, token);
+        var token = await refused.StartRotationAsync();
         Assert.That((await refused.StepAsync("createSecret", token)).Error, Is.Null);
 
         var result = await refused.StepAsync("setSecret", token);
@@ -261,8 +254,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
     public async Task A_bad_signature_fails_the_step_cleanly_with_nothing_changed(string fault)
     {
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, DbEngine.Postgres);
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
         var environment = Fake.LambdaEnvironment();
         switch (fault)
         {
@@ -292,8 +284,7 @@ public sealed class FourStepRotationTests : FakeSecretsManagerFixture
     {
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         var victim = await scenario.Db.CreateUserAsync();
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
         var forged = SecretsManagerScenario.SecretJson(scenario.Db, new TestUser(victim.Name, "forged-password-1"), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-abcdef");
         await Fake.CreateClient().PutSecretValueAsync(
             new PutSecretValueRequest(scenario.SecretName, token, forged.ToJsonString()) { VersionStages = ["AWSPENDING"] }, CancellationToken.None);

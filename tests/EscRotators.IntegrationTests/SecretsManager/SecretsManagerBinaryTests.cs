@@ -19,8 +19,7 @@ public sealed class SecretsManagerBinaryTests : FakeSecretsManagerFixture
     {
         await using var scenario = await SecretsManagerScenario.MultiUserAsync(Fake, engine);
         await using var lambda = await PublishedLambda.StartAsync(Fake.LambdaEnvironment());
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
 
         foreach (var step in SecretsManagerScenario.Steps)
         {
@@ -56,8 +55,7 @@ public sealed class SecretsManagerBinaryTests : FakeSecretsManagerFixture
     public async Task Bootstrap_invoke_runs_a_single_user_rotation_and_exits_1_with_the_error_of_a_failed_step(DbEngine engine)
     {
         await using var scenario = await SecretsManagerScenario.SingleUserAsync(Fake, engine);
-        var token = Guid.NewGuid().ToString();
-        await Fake.StartRotationAsync(scenario.SecretName, token);
+        var token = await scenario.StartRotationAsync();
 
         foreach (var step in SecretsManagerScenario.Steps)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EscRotators.Composition;
 using EscRotators.IntegrationTests.Infrastructure;
@@ -112,11 +113,18 @@ internal sealed class SecretsManagerScenario : IAsyncDisposable
         return secret;
     }
 
-    /// <summary>Starts a rotation as RotateSecret does and runs the four steps; fails the test on any step's error.</summary>
-    public async Task<string> RotateAsync(string? token = null)
+    /// <summary>What RotateSecret does before the first step: a new token whose version is staged AWSPENDING.</summary>
+    public async Task<string> StartRotationAsync()
     {
-        token ??= Guid.NewGuid().ToString();
+        var token = Guid.NewGuid().ToString();
         await Fake.StartRotationAsync(SecretName, token);
+        return token;
+    }
+
+    /// <summary>Starts a rotation as RotateSecret does and runs the four steps; fails the test on any step's error.</summary>
+    public async Task<string> RotateAsync()
+    {
+        var token = await StartRotationAsync();
         foreach (var step in Steps)
         {
             var result = await StepAsync(step, token);
@@ -135,7 +143,8 @@ internal sealed class SecretsManagerScenario : IAsyncDisposable
         string? secretId = null)
     {
         var payload = new JsonObject { ["Step"] = step, ["SecretId"] = secretId ?? SecretName, ["ClientRequestToken"] = token };
-        var evt = SecretsManagerEvent.TryRead(EventJson.ToUtf8(payload))!;
+        using var document = JsonDocument.Parse(EventJson.ToUtf8(payload));
+        var evt = SecretsManagerEvent.TryRead(document.RootElement)!;
         using var log = new StringWriter(CultureInfo.InvariantCulture);
         var logger = new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Info));
         var variables = environment ?? Fake.LambdaEnvironment();
