@@ -60,13 +60,17 @@ public sealed class DatabaseSecret
     /// <summary>The port to connect to: the secret's, or the engine's default (3306, 5432).</summary>
     public int EffectivePort => Port ?? (EngineType == "postgres" ? 5432 : 3306);
 
-    /// <summary>The longest user name the engine keeps: PostgreSQL 63 bytes, MariaDB 80 characters, MySQL 32.</summary>
+    /// <summary>The longest user name the engine keeps: PostgreSQL 63 bytes (of UTF-8), MariaDB 80 characters, MySQL 32.</summary>
     public int MaxUsernameLength => Engine switch
     {
         "postgres" or "aurora-postgresql" => 63,
         "mariadb" => 80,
         _ => 32,
     };
+
+    /// <summary>True when the engine keeps <paramref name="username"/> whole: counted in bytes on PostgreSQL, in characters on MySQL and MariaDB.</summary>
+    public bool Fits(string username) =>
+        (EngineType == "postgres" ? Encoding.UTF8.GetByteCount(username) : username.Length) <= MaxUsernameLength;
 
     /// <summary>Parses <paramref name="secretString"/>; <paramref name="what"/> names the version in errors (values are never echoed).</summary>
     /// <exception cref="RotationStepException">Not a JSON object, or a required field is missing or of the wrong type.</exception>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using EscRotators.Configuration;
 using EscRotators.Dispatch;
 using EscRotators.Engines;
@@ -180,7 +179,7 @@ public sealed class SecretsManagerRotationHandler
             }
 
             var username = current.MasterArn is null ? current.Username : DatabaseSecret.AlternateOf(current.Username);
-            if (Encoding.UTF8.GetByteCount(username) > current.MaxUsernameLength)
+            if (!current.Fits(username))
             {
                 throw Fail(
                     $"the alternate user name \"{username}\" is longer than {current.Engine} allows ({current.MaxUsernameLength})",

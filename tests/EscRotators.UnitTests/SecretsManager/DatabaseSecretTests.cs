@@ -92,4 +92,16 @@ public sealed class DatabaseSecretTests
 
         Assert.That(error!.Message, Does.Not.Contain("hunter"));
     }
+
+    [TestCase("postgres", 31, true)]
+    [TestCase("postgres", 32, false)]
+    [TestCase("mariadb", 80, true)]
+    [TestCase("mariadb", 81, false)]
+    public void A_user_name_fits_by_bytes_on_PostgreSQL_and_by_characters_on_MariaDB(string engine, int letters, bool fits)
+    {
+        // "é" is two bytes of UTF-8: 31 of them are 62 bytes, 32 are 64.
+        var secret = DatabaseSecret.Parse($$"""{"engine":"{{engine}}","host":"h","username":"u","password":"p"}""", What);
+
+        Assert.That(secret.Fits(new string('é', letters)), Is.EqualTo(fits));
+    }
 }
