@@ -53,7 +53,7 @@ public sealed class RotationServerTests
         var health = await adapter.SendAsync("GET", null, null, []);
         var post = await adapter.SendAsync("POST", "Bearer " + token, "application/json", body);
 
-        var access = adapter.Server!.Lines.Where(l => l.Contains("\"message\":\"access\"", StringComparison.Ordinal))
+        var access = (await adapter.Server!.LinesOnceThereAreAsync("\"message\":\"access\"", 2))
             .Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         using (Assert.EnterMultipleScope())
         {

@@ -26,6 +26,22 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public IReadOnlyList<string> Lines => [.. _lines];
 
+    /// <summary>
+    /// The lines containing <paramref name="text"/> once there are <paramref name="count"/> of them, or after 5 s.
+    /// The server writes a request's access line after the reply has gone, so a test that just got its reply waits.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LinesOnceThereAreAsync(string text, int count)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        List<string> matching;
+        while ((matching = [.. _lines.Where(l => l.Contains(text, StringComparison.Ordinal))]).Count < count && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20);
+        }
+
+        return matching;
+    }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
