@@ -1,6 +1,6 @@
 using EscRotators.Adapter;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Logging;
 using EscRotators.MySql;
 using EscRotators.Postgres;

@@ -1,5 +1,5 @@
 using EscRotators.Adapter;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.SecretsManager.Rotation;
 
 namespace EscRotators.Composition;

@@ -1,9 +1,8 @@
 using EscRotators.Composition;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Rotation;
 using EscRotators.SecretsManager.Rotation;
 
 namespace EscRotators.Bootstrap;

@@ -4,10 +4,9 @@ using System.Text.Json;
 using EscRotators.Adapter.Jwks;
 using EscRotators.Adapter.Jwt;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.Adapter;
@@ -90,7 +89,7 @@ public sealed class ExternalRotationAdapter
 
     /// <summary>
     /// Answers one request within <paramref name="budget"/>; <paramref name="cancellationToken"/> fires when the answer
-    /// must be sent. A bug escapes as <see cref="Dispatch.UnexpectedRotatorException"/> (logged by the dispatcher) or as
+    /// must be sent. A bug escapes as <see cref="UnexpectedRotatorException"/> (logged by the dispatcher) or as
     /// the original exception when it happened in the adapter itself.
     /// </summary>
     public async Task<AdapterResponse> HandleAsync(

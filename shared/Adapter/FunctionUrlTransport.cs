@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using EscRotators.Dispatch;
-using EscRotators.Logging;
 using EscRotators.Rotation;
+using EscRotators.Logging;
 
 namespace EscRotators.Adapter;
 

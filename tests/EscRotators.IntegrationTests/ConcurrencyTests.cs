@@ -1,10 +1,9 @@
 using System.Text;
 using EscRotators.Composition;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests;

@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Rotation;
 using EscRotators.Tls;
-using EscRotators.Validation;
 
 namespace EscRotators.SecretsManager.Rotation;
 

@@ -3,11 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EscRotators.Composition;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.IntegrationTests.Infrastructure;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests.Faults;

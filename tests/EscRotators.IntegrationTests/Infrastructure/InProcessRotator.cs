@@ -2,10 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EscRotators.Composition;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.IntegrationTests.Infrastructure;

@@ -1,9 +1,8 @@
 using System.Text;
 using EscRotators.Composition;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
-using EscRotators.Logging;
 using EscRotators.Rotation;
+using EscRotators.Logging;
 using EscRotators.Tls;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
-using EscRotators.Logging;
 using EscRotators.Rotation;
+using EscRotators.Logging;
 using EscRotators.UnitTests.Rotation;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,5 @@
 using System.Text;
-using EscRotators.Dispatch;
-using EscRotators.Validation;
+using EscRotators.Rotation;
 
 namespace EscRotators.UnitTests.Protocol;
 

@@ -1,4 +1,4 @@
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Engines;
 
 namespace EscRotators.UnitTests.Rotation;

@@ -1,11 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using EscRotators.Configuration;
-using EscRotators.Dispatch;
+using EscRotators.Rotation;
 using EscRotators.Engines;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Rotation;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EscRotators.UnitTests.Rotation;

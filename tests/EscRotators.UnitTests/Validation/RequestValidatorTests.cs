@@ -1,8 +1,6 @@
 using System.Text;
-using EscRotators.Dispatch;
 using EscRotators.Rotation;
 using EscRotators.Tls;
-using EscRotators.Validation;
 
 namespace EscRotators.UnitTests.Validation;
 

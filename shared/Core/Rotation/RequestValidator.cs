@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using EscRotators.Engines;
-using EscRotators.Rotation;
 using EscRotators.Protocol;
 using EscRotators.Tls;
 
-namespace EscRotators.Validation;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// Turns a parsed <see cref="RotationEvent"/> into a <see cref="ConnectorRequest"/> or <see cref="FullRotationRequest"/>, or throws

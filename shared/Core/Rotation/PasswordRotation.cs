@@ -3,7 +3,6 @@ using EscRotators.Configuration;
 using EscRotators.Engines;
 using EscRotators.Logging;
 using EscRotators.Protocol;
-using EscRotators.Validation;
 
 namespace EscRotators.Rotation;
 

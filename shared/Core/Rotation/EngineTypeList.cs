@@ -1,4 +1,4 @@
-namespace EscRotators.Dispatch;
+namespace EscRotators.Rotation;
 
 /// <summary>Writes the accepted <c>type</c> values as a sentence, so no message lists the engines by hand.</summary>
 public static class EngineTypeList

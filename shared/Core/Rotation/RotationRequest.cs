@@ -1,6 +1,6 @@
 using EscRotators.Engines;
 
-namespace EscRotators.Validation;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// A validated event: everything a rotation needs, nothing left to check. One subtype per form, so each form's fields

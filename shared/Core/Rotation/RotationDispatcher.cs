@@ -2,11 +2,9 @@ using System.Text.Json;
 using EscRotators.Configuration;
 using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Rotation;
 using EscRotators.Protocol;
-using EscRotators.Validation;
 
-namespace EscRotators.Dispatch;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// The one path from event to reply, shared by every entry point (Lambda loop, <c>bootstrap invoke</c>, the HTTPS

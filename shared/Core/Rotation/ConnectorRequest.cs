@@ -1,6 +1,6 @@
 using EscRotators.Engines;
 
-namespace EscRotators.Validation;
+namespace EscRotators.Rotation;
 
 /// <summary>Form A: ESC chose the user and the password; the rotator only applies it.</summary>
 public sealed class ConnectorRequest : RotationRequest

@@ -1,8 +1,7 @@
 using EscRotators.Engines;
-using EscRotators.Rotation;
 using EscRotators.Protocol;
 
-namespace EscRotators.Validation;
+namespace EscRotators.Rotation;
 
 /// <summary>Form B: alternate <see cref="Username1"/> and <see cref="Username2"/> and generate the password here.</summary>
 public sealed class FullRotationRequest : RotationRequest

@@ -1,4 +1,4 @@
-namespace EscRotators.Validation;
+namespace EscRotators.Rotation;
 
 /// <summary>The event is malformed or incomplete; the message names the field and never holds its value.</summary>
 public sealed class InvalidRequestException : Exception

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using EscRotators.Protocol;
-using EscRotators.Validation;
 
-namespace EscRotators.Dispatch;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// Parses the payload with the source-generated context. Failures become <see cref="InvalidRequestException"/>

@@ -1,4 +1,4 @@
-namespace EscRotators.Dispatch;
+namespace EscRotators.Rotation;
 
 /// <summary>
 /// A bug escaped the dispatcher. Its message is fixed and safe, because the original exception's message could
