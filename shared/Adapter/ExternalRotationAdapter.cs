@@ -13,7 +13,7 @@ namespace EscRotators.Adapter;
 
 /// <summary>
 /// Form C, independent of the transport: HTTP request in, HTTP response out. Refuses what is not a signed POST of
-/// JSON (405, 413, 415, 401, 403, 503), then maps <c>{"request": R, "state": S}</c> onto a Form B event and runs it
+/// JSON (405, 413, 415, 401, 403, 503), then reads <c>{"request": R, "state": S}</c> straight into the typed full-rotation request and runs it
 /// through the same dispatcher as every other form (validation, alternation, generator, verification login,
 /// redaction, deadline). The 401 body says only <c>unauthorized</c>; the reason goes to the log. Nothing here logs
 /// or echoes a token, a password or a body.
@@ -145,37 +145,32 @@ public sealed class ExternalRotationAdapter
             return Failed(log, "malformed request: the body must be a JSON object with a \"request\" object", check.Subject);
         }
 
-        var reply = await _dispatcher.RotateAsync(ToFormB(rotation, body.State), requestId, budget, cancellationToken).ConfigureAwait(false);
-        if (!reply.IsSuccess || reply.State?.Current is not { Username: { } username, Password: { } password })
+        // Read straight into the typed request; the same checks as Form B's inputs, then the one rotation path.
+        var current = body.State is { } state && (state.Username is not null || state.Password is not null)
+            ? new StoredCredential(state.Username, state.Password)
+            : null;
+        var result = await _dispatcher.RotateAsync(
+            rotation.Type,
+            (validator, requiresDatabase) => validator.ValidateFullRotation(
+                rotation.Database, rotation.RotateUsers, rotation.PasswordPolicy, current, previous: null, requiresDatabase),
+            requestId,
+            budget,
+            cancellationToken).ConfigureAwait(false);
+        if (result.State is not { } rotated)
         {
             // The dispatcher has logged the failure; its message is already redacted.
-            return new AdapterResponse(400, Error(reply.Message), check.Subject);
+            return new AdapterResponse(400, Error(result.Error ?? "the rotation returned no credentials"), check.Subject);
         }
 
         var response = new ExternalRotationResponse
         {
-            Username = username,
-            Password = password,
-            Previous = reply.State.Previous,
+            Username = rotated.Current.Username,
+            Password = rotated.Current.Password,
+            Previous = rotated.Previous is { } previous ? new WireCredentials { Username = previous.Username, Password = previous.Password } : null,
             RotatedAt = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         };
         return new AdapterResponse(200, JsonSerializer.SerializeToUtf8Bytes(response, Output.ExternalRotationResponse), check.Subject);
     }
-
-    /// <summary>Form C onto Form B: <c>R</c>'s fields become <c>inputs</c>, <c>S.username/password</c> become <c>state.current</c>.</summary>
-    private static RotationEvent ToFormB(ExternalRotationRequest request, ExternalRotationState? state) => new()
-    {
-        Type = request.Type,
-        Inputs = new WireInputs
-        {
-            Database = request.Database,
-            RotateUsers = request.RotateUsers,
-            PasswordPolicy = request.PasswordPolicy,
-        },
-        State = state is null || (state.Username is null && state.Password is null)
-            ? null
-            : new WireState { Current = new WireCredentials { Username = state.Username, Password = state.Password } },
-    };
 
     private static bool IsJson(string? contentType)
     {

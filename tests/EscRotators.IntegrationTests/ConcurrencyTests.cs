@@ -21,12 +21,12 @@ public sealed class ConcurrencyTests
         SystemTrustStore.FromEnvironment(),
         new RotatorLogger(new LogSink(log, LogFormat.Text, LogLevel.Info)));
 
-    private static async Task<(RotationResult Result, DateTime Finished)> RotateAsync(RotationDispatcher dispatcher, byte[] payload)
+    private static async Task<(RotatorRun Result, DateTime Finished)> RotateAsync(RotationDispatcher dispatcher, byte[] payload)
     {
         var budget = new InvocationBudget(DateTimeOffset.UtcNow.AddSeconds(30), TimeProvider.System);
         var reply = await dispatcher.RotateAsync(payload, "concurrent", budget, CancellationToken.None);
         var finished = DateTime.UtcNow;
-        return (RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), "", exitCode: null), finished);
+        return (RotatorRun.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), "", exitCode: null), finished);
     }
 
     // A rotation releases its claim before it closes the connection: the server ends a closed session only after we

@@ -251,7 +251,7 @@ public sealed class PrivilegedTargetTests
     /// holds no password, and changed nothing: all three logins keep their passwords.
     /// </summary>
     internal static async Task ExpectRefusedAsync(
-        ITestDatabase db, RotationResult result, TestUser target, TestUser manager, TestUser other, string newPassword, params string[] reasons)
+        ITestDatabase db, RotatorRun result, TestUser target, TestUser manager, TestUser other, string newPassword, params string[] reasons)
     {
         Expect.BadRequest(result);
         using (Assert.EnterMultipleScope())

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json.Serialization;
 using System.Text.Json;
+using EscRotators.Rotation;
 
 namespace EscRotators.Protocol;
 
@@ -25,6 +26,26 @@ public sealed class RotationReply
     public static RotationReply Ok(WireState? state = null) => new() { Code = 200, Message = OkMessage, State = state };
 
     public static RotationReply BadRequest(string message) => new() { Code = 400, Message = message };
+
+    /// <summary>The Form A/B reply for a result: 200 with the new state after a full rotation, 200 alone for Form A, else 400.</summary>
+    public static RotationReply From(RotationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Error is { } error)
+        {
+            return BadRequest(error);
+        }
+
+        return Ok(result.State is { } state
+            ? new WireState
+            {
+                Current = new WireCredentials { Username = state.Current.Username, Password = state.Current.Password },
+                Previous = state.Previous is { } previous
+                    ? new WireCredentials { Username = previous.Username, Password = previous.Password }
+                    : null,
+            }
+            : null);
+    }
 }
 
 /// <summary>

@@ -2,13 +2,12 @@ using System.Diagnostics;
 using EscRotators.Configuration;
 using EscRotators.Engines;
 using EscRotators.Logging;
-using EscRotators.Protocol;
 
 namespace EscRotators.Rotation;
 
 /// <summary>
 /// Runs one validated request: choose the user (Form B), set the password as the managing user, log in with it,
-/// and build the reply. Never replies 200 before the verification login succeeded, and never returns state on failure.
+/// and return the typed result. Never succeeds before the verification login did, and never returns state on failure.
 /// </summary>
 public sealed class PasswordRotation
 {
@@ -23,7 +22,7 @@ public sealed class PasswordRotation
         _generator = generator;
     }
 
-    public async Task<RotationReply> RunAsync(
+    public async Task<RotationResult> RunAsync(
         RotationRequest request,
         IDatabaseEngine engine,
         InvocationBudget budget,
@@ -38,7 +37,7 @@ public sealed class PasswordRotation
         var (username, newPassword, previous) = request switch
         {
             FullRotationRequest full => Planned(full),
-            ConnectorRequest connector => (connector.RotateUsername, connector.NewPassword, (WireCredentials?)null),
+            ConnectorRequest connector => (connector.RotateUsername, connector.NewPassword, (StoredCredential?)null),
             _ => throw new ArgumentException($"unsupported request type {request.GetType().Name}", nameof(request)),
         };
 
@@ -46,10 +45,10 @@ public sealed class PasswordRotation
         var redactor = new SecretRedactor();
         redactor.Add(request.Endpoint.ManagingUser.Password);
         redactor.Add(newPassword);
-        if (request is FullRotationRequest { State: { } state })
+        if (request is FullRotationRequest alternation)
         {
-            redactor.Add(state.Current?.Password);
-            redactor.Add(state.Previous?.Password);
+            redactor.Add(alternation.Current?.Password);
+            redactor.Add(alternation.Previous?.Password);
         }
 
         var endpoint = request.Endpoint;
@@ -94,7 +93,7 @@ public sealed class PasswordRotation
                 LogField.Of("stage", stage.ToString()),
                 LogField.Of("elapsedMs", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds),
                 LogField.Of("error", message)]);
-            return RotationReply.BadRequest(message);
+            return RotationResult.Rejected(message);
         }
 
         log.Info(
@@ -103,17 +102,13 @@ public sealed class PasswordRotation
             LogField.Of("elapsedMs", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds)]);
 
         return request is FullRotationRequest
-            ? RotationReply.Ok(new WireState
-            {
-                Current = new WireCredentials { Username = username, Password = newPassword },
-                Previous = previous,
-            })
-            : RotationReply.Ok();
+            ? RotationResult.Alternated(new RotationState(new Credential(username, newPassword), previous))
+            : RotationResult.Applied();
     }
 
-    private (string Username, string NewPassword, WireCredentials? Previous) Planned(FullRotationRequest request)
+    private (string Username, string NewPassword, StoredCredential? Previous) Planned(FullRotationRequest request)
     {
-        var plan = _planner.Plan(request.Username1, request.Username2, request.State);
+        var plan = _planner.Plan(request.Username1, request.Username2, request.Current);
         return (plan.UserToRotate, _generator.Generate(request.PasswordPolicy), plan.Previous);
     }
 

@@ -30,7 +30,44 @@ public sealed class RequestValidator
     public RotationRequest Validate(RotationEvent evt, bool requiresDatabase)
     {
         ArgumentNullException.ThrowIfNull(evt);
-        return evt.HasInputs ? ValidateFullRotation(evt, requiresDatabase) : ValidateConnectorRequest(evt, requiresDatabase);
+        return evt.HasInputs
+            ? ValidateFullRotation(evt.Inputs?.Database, evt.Inputs?.RotateUsers, evt.Inputs?.PasswordPolicy, Stored(evt.State?.Current), Stored(evt.State?.Previous), requiresDatabase)
+            : ValidateConnectorRequest(evt, requiresDatabase);
+    }
+
+    /// <summary>
+    /// A full rotation from Form B's <c>inputs</c> fields, which Form C's <c>request</c> carries at its top level.
+    /// Errors name the fields as Form B does (<c>inputs.database.host</c>).
+    /// </summary>
+    public FullRotationRequest ValidateFullRotation(
+        WireDatabase? database,
+        WireRotateUsers? users,
+        WirePasswordPolicy? policy,
+        StoredCredential? current,
+        StoredCredential? previous,
+        bool requiresDatabase)
+    {
+        const string Prefix = "inputs.database.";
+        if (database is null)
+        {
+            throw new InvalidRequestException("inputs.database is required");
+        }
+
+        var endpoint = Endpoint(database.Host, database.Port, database.Database, database.ManagingUser?.Username, database.ManagingUser?.Password, database.Tls, Prefix, requiresDatabase);
+        if (users is null)
+        {
+            throw new InvalidRequestException("inputs.rotateUsers is required");
+        }
+
+        var username1 = Username(users.Username1, "inputs.rotateUsers.username1");
+        var username2 = Username(users.Username2, "inputs.rotateUsers.username2");
+        if (string.Equals(username1, username2, StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException(
+                "inputs.rotateUsers.username1 and inputs.rotateUsers.username2 must name two different users");
+        }
+
+        return new FullRotationRequest(endpoint, username1, username2, current, previous, Policy(policy));
     }
 
     private ConnectorRequest ValidateConnectorRequest(RotationEvent evt, bool requiresDatabase)
@@ -43,42 +80,25 @@ public sealed class RequestValidator
         }
 
         RejectNul(newPassword, "rotateUser.newPassword");
-        var database = new WireDatabase
-        {
-            Host = evt.Host,
-            Port = evt.Port,
-            Database = evt.Database,
-            ManagingUser = evt.ManagingUser is { } managing
-                ? new WireCredentials { Username = managing.Username, Password = managing.Password }
-                : null,
-            Tls = evt.Tls,
-        };
-        var endpoint = Endpoint(database, "", requiresDatabase);
+        var endpoint = Endpoint(evt.Host, evt.Port, evt.Database, evt.ManagingUser?.Username, evt.ManagingUser?.Password, evt.Tls, "", requiresDatabase);
         return new ConnectorRequest(endpoint, Username(evt.RotateUser?.Username, "rotateUser.username"), newPassword);
     }
 
-    private FullRotationRequest ValidateFullRotation(RotationEvent evt, bool requiresDatabase)
+    private static StoredCredential? Stored(WireCredentials? credentials) =>
+        credentials is null ? null : new StoredCredential(credentials.Username, credentials.Password);
+
+    private DatabaseEndpoint Endpoint(
+        string? hostName,
+        int? portNumber,
+        string? databaseName,
+        string? managingUsername,
+        string? managingPassword,
+        WireTls? tls,
+        string prefix,
+        bool requiresDatabase)
     {
-        var inputs = evt.Inputs ?? throw new InvalidRequestException("inputs.database is required");
-        var database = inputs.Database ?? throw new InvalidRequestException("inputs.database is required");
-        var endpoint = Endpoint(database, "inputs.database.", requiresDatabase);
-
-        var users = inputs.RotateUsers ?? throw new InvalidRequestException("inputs.rotateUsers is required");
-        var username1 = Username(users.Username1, "inputs.rotateUsers.username1");
-        var username2 = Username(users.Username2, "inputs.rotateUsers.username2");
-        if (string.Equals(username1, username2, StringComparison.Ordinal))
-        {
-            throw new InvalidRequestException(
-                "inputs.rotateUsers.username1 and inputs.rotateUsers.username2 must name two different users");
-        }
-
-        return new FullRotationRequest(endpoint, username1, username2, evt.State, Policy(inputs.PasswordPolicy));
-    }
-
-    private DatabaseEndpoint Endpoint(WireDatabase database, string prefix, bool requiresDatabase)
-    {
-        var host = ValidHost(database.Host, prefix + "host");
-        if (database.Port is not { } port)
+        var host = ValidHost(hostName, prefix + "host");
+        if (portNumber is not { } port)
         {
             throw new InvalidRequestException($"{prefix}port is required");
         }
@@ -89,22 +109,21 @@ public sealed class RequestValidator
         }
 
         // MySQL: empty or absent means no default database, as in Pulumi's Go lambda.
-        var name = string.IsNullOrWhiteSpace(database.Database) ? "" : database.Database;
+        var name = string.IsNullOrWhiteSpace(databaseName) ? "" : databaseName;
         if (requiresDatabase && name.Length == 0)
         {
             throw new InvalidRequestException($"{prefix}database is required");
         }
 
         RejectNul(name, prefix + "database");
-        var username = Username(database.ManagingUser?.Username, prefix + "managingUser.username");
-        var password = database.ManagingUser?.Password;
-        if (string.IsNullOrEmpty(password))
+        var username = Username(managingUsername, prefix + "managingUser.username");
+        if (string.IsNullOrEmpty(managingPassword))
         {
             throw new InvalidRequestException($"{prefix}managingUser.password is required");
         }
 
-        RejectNul(password, prefix + "managingUser.password");
-        return new DatabaseEndpoint(host, port, name, new Credential(username, password), TlsFor(database.Tls, prefix + "tls"), TimeSpan.Zero);
+        RejectNul(managingPassword, prefix + "managingUser.password");
+        return new DatabaseEndpoint(host, port, name, new Credential(username, managingPassword), TlsFor(tls, prefix + "tls"), TimeSpan.Zero);
     }
 
     // Exactly one host: the drivers read "a,b" as a list (MySqlConnector round-robins it, so the ALTER and the check

@@ -30,44 +30,30 @@ public sealed class RotationDispatcher
         _validator = new RequestValidator(options.DefaultTls);
         _rotation = new PasswordRotation(options, new RotationPlanner(), new PasswordGenerator());
         _logger = logger;
-        EngineTypes = EngineTypeList.Describe(_engines.Values.Select(e => e.Engine.Type));
+        EngineTypes = Describe(_engines.Values.Select(e => e.Engine.Type));
     }
 
     /// <summary>The accepted <c>type</c> values as a sentence: <c>"mysql" or "postgres"</c>.</summary>
     public string EngineTypes { get; }
 
-    /// <summary>
-    /// Rotates for an event already parsed (the HTTPS adapter's entry); returns the reply unserialised.
-    /// <paramref name="cancellationToken"/> fires when the reply must be sent.
-    /// </summary>
-    public Task<RotationReply> RotateAsync(
-        RotationEvent evt,
-        string? requestId,
-        InvocationBudget budget,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(evt);
-        return GuardAsync(log => RotateParsedAsync(evt, log, budget, cancellationToken), requestId);
-    }
-
-    /// <summary>Parses <paramref name="payload"/> (a malformed one is a 400 reply) and rotates; returns the reply unserialised.</summary>
+    /// <summary>Parses <paramref name="payload"/> as Form A or B (a malformed one is a 400 reply) and rotates; returns the reply unserialised.</summary>
     public Task<RotationReply> RotateAsync(
         ReadOnlyMemory<byte> payload,
         string? requestId,
         InvocationBudget budget,
         CancellationToken cancellationToken) =>
-        ReadAndRotateAsync(() => EventReader.Read(payload.Span), requestId, budget, cancellationToken);
+        RotateEventAsync(() => EventReader.Read(payload.Span), requestId, budget, cancellationToken);
 
     /// <summary>
-    /// Rotates for a payload the host has parsed already (it told the event's kind from the same parse); a malformed
-    /// event is a 400 reply. Returns the reply unserialised.
+    /// Rotates for a Form A or B payload the host has parsed already (it told the event's kind from the same parse);
+    /// a malformed event is a 400 reply. Returns the reply unserialised.
     /// </summary>
     public Task<RotationReply> RotateAsync(
         JsonElement root,
         string? requestId,
         InvocationBudget budget,
         CancellationToken cancellationToken) =>
-        ReadAndRotateAsync(() => EventReader.Read(root), requestId, budget, cancellationToken);
+        RotateEventAsync(() => EventReader.Read(root), requestId, budget, cancellationToken);
 
     /// <summary><see cref="RotateAsync(JsonElement, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised as the Lambda runtime sends it.</summary>
     public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(
@@ -82,19 +68,34 @@ public sealed class RotationDispatcher
         ReadOnlyMemory<byte> payload,
         string? requestId,
         InvocationBudget budget,
+        CancellationToken cancellationToken) =>
+        ReplySerializer.Serialize(await RotateAsync(payload, requestId, budget, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Rotates for a form whose wire shape the caller has parsed (the HTTPS adapter's Form C): the engine is chosen by
+    /// <paramref name="type"/>, then <paramref name="validate"/> turns the caller's fields into the typed request (an
+    /// <see cref="InvalidRequestException"/> is a rejected result). <paramref name="cancellationToken"/> fires when
+    /// the reply must be sent.
+    /// </summary>
+    public Task<RotationResult> RotateAsync(
+        string? type,
+        RequestValidation validate,
+        string? requestId,
+        InvocationBudget budget,
         CancellationToken cancellationToken)
     {
-        var reply = await RotateAsync(payload, requestId, budget, cancellationToken).ConfigureAwait(false);
-        return ReplySerializer.Serialize(reply);
+        ArgumentNullException.ThrowIfNull(validate);
+        return GuardAsync(log => RotateValidatedAsync(type, validate, log, budget, cancellationToken), requestId);
     }
 
     // Reading is inside the guard, so a bug in it is logged like any other; a malformed event is a 400.
-    private Task<RotationReply> ReadAndRotateAsync(
+    private async Task<RotationReply> RotateEventAsync(
         Func<RotationEvent> read,
         string? requestId,
         InvocationBudget budget,
-        CancellationToken cancellationToken) =>
-        GuardAsync(
+        CancellationToken cancellationToken)
+    {
+        var result = await GuardAsync(
             log =>
             {
                 RotationEvent evt;
@@ -107,14 +108,21 @@ public sealed class RotationDispatcher
                     return Task.FromResult(Rejected(log, ex.Message));
                 }
 
-                return RotateParsedAsync(evt, log, budget, cancellationToken);
+                return RotateValidatedAsync(evt.Type, (validator, requiresDatabase) => validator.Validate(evt, requiresDatabase), log, budget, cancellationToken);
             },
-            requestId);
+            requestId).ConfigureAwait(false);
+        return RotationReply.From(result);
+    }
 
-    private async Task<RotationReply> RotateParsedAsync(RotationEvent evt, RotatorLogger log, InvocationBudget budget, CancellationToken cancellationToken)
+    private async Task<RotationResult> RotateValidatedAsync(
+        string? type,
+        RequestValidation validate,
+        RotatorLogger log,
+        InvocationBudget budget,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(budget);
-        var type = evt.Type?.Trim() ?? "";
+        type = type?.Trim() ?? "";
         if (!_engines.TryGetValue(type, out var registration))
         {
             return Rejected(log, UnknownType(type));
@@ -123,7 +131,7 @@ public sealed class RotationDispatcher
         RotationRequest request;
         try
         {
-            request = _validator.Validate(evt, registration.RequiresDatabase);
+            request = validate(_validator, registration.RequiresDatabase);
         }
         catch (InvalidRequestException ex)
         {
@@ -134,7 +142,7 @@ public sealed class RotationDispatcher
     }
 
     // The one catch-all for bugs: log where it happened (stack traces hold no input), never the message (it might).
-    private async Task<RotationReply> GuardAsync(Func<RotatorLogger, Task<RotationReply>> rotate, string? requestId)
+    private async Task<RotationResult> GuardAsync(Func<RotatorLogger, Task<RotationResult>> rotate, string? requestId)
     {
         var log = _logger.ForRequest(requestId);
         try
@@ -162,10 +170,22 @@ public sealed class RotationDispatcher
         return $"unknown event type {PrintableText.Shorten(type, MaxEchoedTypeLength)}";
     }
 
-    private static RotationReply Rejected(RotatorLogger log, string message)
+    private static RotationResult Rejected(RotatorLogger log, string message)
     {
         log.Warn("request rejected", LogField.Of("outcome", "rejected"), LogField.Of("error", message));
-        return RotationReply.BadRequest(message);
+        return RotationResult.Rejected(message);
+    }
+
+    // "a", "a" or "b", "a", "b" or "c": no message lists the engines by hand.
+    private static string Describe(IEnumerable<string> types)
+    {
+        var quoted = types.Select(t => $"\"{t}\"").ToArray();
+        return quoted.Length switch
+        {
+            0 => "(no engine)",
+            1 => quoted[0],
+            _ => string.Join(", ", quoted[..^1]) + " or " + quoted[^1],
+        };
     }
 }
 
@@ -175,3 +195,8 @@ public sealed class RotationDispatcher
 /// Whether <c>database</c> is required: PostgreSQL logs in to a database; MySQL's <c>ALTER USER</c> needs none.
 /// </param>
 public sealed record EngineRegistration(IDatabaseEngine Engine, bool RequiresDatabase);
+
+/// <summary>Turns one form's parsed fields into the typed request, throwing <see cref="InvalidRequestException"/> for bad input.</summary>
+/// <param name="validator">Holds the checks every form shares (endpoint, TLS, users, password policy).</param>
+/// <param name="requiresDatabase">Whether the chosen engine needs <c>database</c> to log in.</param>
+public delegate RotationRequest RequestValidation(RequestValidator validator, bool requiresDatabase);

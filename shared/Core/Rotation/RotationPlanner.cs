@@ -1,5 +1,3 @@
-using EscRotators.Protocol;
-
 namespace EscRotators.Rotation;
 
 /// <summary>
@@ -8,12 +6,10 @@ namespace EscRotators.Rotation;
 /// </summary>
 public sealed class RotationPlanner
 {
-    public RotationPlan Plan(string username1, string username2, WireState? state)
+    public RotationPlan Plan(string username1, string username2, StoredCredential? current)
     {
         ArgumentNullException.ThrowIfNull(username1);
         ArgumentNullException.ThrowIfNull(username2);
-
-        var current = state?.Current;
         if (current is null)
         {
             return new RotationPlan(username1, null);
@@ -24,3 +20,8 @@ public sealed class RotationPlanner
         return new RotationPlan(next, current);
     }
 }
+
+/// <summary>The outcome of alternation: whom to rotate, and what becomes <c>previous</c>.</summary>
+/// <param name="UserToRotate">The user whose password changes; never the current user.</param>
+/// <param name="Previous">The old current, returned as <c>previous</c>; null when there was none.</param>
+public sealed record RotationPlan(string UserToRotate, StoredCredential? Previous);

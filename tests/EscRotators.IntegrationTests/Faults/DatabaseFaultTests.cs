@@ -315,7 +315,7 @@ public sealed class DatabaseFaultTests
         return proxy;
     }
 
-    private static void Report(string fault, DbEngine engine, RotationResult result, TimeSpan elapsed) =>
+    private static void Report(string fault, DbEngine engine, RotatorRun result, TimeSpan elapsed) =>
         TestContext.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"time to reply [{fault}, {engine}]: {elapsed.TotalMilliseconds:F0} ms, code {result.Code}, {DeadlineRotator.Retries(result)} retries"));

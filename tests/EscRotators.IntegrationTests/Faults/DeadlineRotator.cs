@@ -20,7 +20,7 @@ internal static class DeadlineRotator
 {
     public const string RetryLogLine = "database unreachable, retrying";
 
-    public static async Task<(RotationResult Result, TimeSpan Elapsed)> RunAsync(
+    public static async Task<(RotatorRun Result, TimeSpan Elapsed)> RunAsync(
         JsonNode evt,
         TimeSpan timeout,
         RotatorOptions? options = null,
@@ -50,11 +50,11 @@ internal static class DeadlineRotator
         }
 
         clock.Stop();
-        var result = RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
+        var result = RotatorRun.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
         return (result, clock.Elapsed);
     }
 
     /// <summary>How many times the rotation logged that it would retry an unreachable database.</summary>
-    public static int Retries(RotationResult result) =>
+    public static int Retries(RotatorRun result) =>
         result.Log.Split('\n').Count(line => line.Contains(RetryLogLine, StringComparison.Ordinal));
 }

@@ -107,7 +107,7 @@ public sealed class SilentDatabaseTests
         _ = await DeadlineRotator.RunAsync(warmUp.Event, TimeSpan.FromSeconds(2));
     }
 
-    private static void Report(string fault, DbEngine engine, RotationResult result, TimeSpan elapsed) =>
+    private static void Report(string fault, DbEngine engine, RotatorRun result, TimeSpan elapsed) =>
         TestContext.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"time to reply [{fault}, {engine}]: {elapsed.TotalMilliseconds:F0} ms, code {result.Code}: {result.Message}"));
@@ -153,7 +153,7 @@ public sealed class SilentDatabaseTests
             return new Scenario(db, manager, user, newPassword, proxy, evt);
         }
 
-        public async Task AssertAsync(RotationResult result, SilentAfter point)
+        public async Task AssertAsync(RotatorRun result, SilentAfter point)
         {
             Expect.BadRequest(result);
             using (Assert.EnterMultipleScope())

@@ -19,10 +19,10 @@ public static class BootstrapProcess
 
     private static readonly Lazy<(string FileName, string[] Prefix)> Executable = new(Locate);
 
-    public static Task<RotationResult> RunAsync(JsonNode evt, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments) =>
+    public static Task<RotatorRun> RunAsync(JsonNode evt, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments) =>
         RunAsync(EventJson.ToUtf8(evt), environment, extraArguments);
 
-    public static async Task<RotationResult> RunAsync(byte[] payload, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
+    public static async Task<RotatorRun> RunAsync(byte[] payload, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
     {
         var eventFile = Path.Combine(Path.GetTempPath(), $"esc-event-{Guid.NewGuid():N}.json");
         await File.WriteAllBytesAsync(eventFile, payload).ConfigureAwait(false);
@@ -70,7 +70,7 @@ public static class BootstrapProcess
                 Assert.Fail($"bootstrap invoke did not exit within 60 s; stderr so far:\n{(stderr.IsCompleted ? await stderr.ConfigureAwait(false) : "")}");
             }
 
-            var result = RotationResult.From(await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), process.ExitCode);
+            var result = RotatorRun.From(await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), process.ExitCode);
             LogGuard.AssertNoPasswordsIn(result, payload);
             return result;
         }

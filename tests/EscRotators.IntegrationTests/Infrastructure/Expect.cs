@@ -3,13 +3,13 @@ namespace EscRotators.IntegrationTests.Infrastructure;
 /// <summary>Assertions every rotation test shares.</summary>
 internal static class Expect
 {
-    public static void Ok(RotationResult result)
+    public static void Ok(RotatorRun result)
     {
         Assert.That(result.Code, Is.EqualTo(200), result.Describe());
         Assert.That(result.Message, Is.EqualTo("ok"), result.Describe());
     }
 
-    public static void BadRequest(RotationResult result)
+    public static void BadRequest(RotatorRun result)
     {
         Assert.That(result.Code, Is.EqualTo(400), result.Describe());
         Assert.That(result.HasState, Is.False, "a failed rotation must return no state: " + result.Describe());
@@ -23,7 +23,7 @@ internal static class Expect
     /// Neither the reply message nor the log holds any of <paramref name="secrets"/>, whole or by their random
     /// alphanumeric tail (which survives JSON, SQL or log escaping of the rest).
     /// </summary>
-    public static void NoSecrets(RotationResult result, params string?[] secrets)
+    public static void NoSecrets(RotatorRun result, params string?[] secrets)
     {
         foreach (var secret in secrets)
         {

@@ -17,10 +17,10 @@ public static class InProcessRotator
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    public static Task<RotationResult> RunAsync(JsonNode evt, LogFormat format = LogFormat.Text, RotatorOptions? options = null) =>
+    public static Task<RotatorRun> RunAsync(JsonNode evt, LogFormat format = LogFormat.Text, RotatorOptions? options = null) =>
         RunAsync(EventJson.ToUtf8(evt), format, options);
 
-    public static async Task<RotationResult> RunAsync(byte[] payload, LogFormat format = LogFormat.Text, RotatorOptions? options = null)
+    public static async Task<RotatorRun> RunAsync(byte[] payload, LogFormat format = LogFormat.Text, RotatorOptions? options = null)
     {
         using var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         var logger = new RotatorLogger(new LogSink(log, format, LogLevel.Info));
@@ -29,7 +29,7 @@ public static class InProcessRotator
         using var replyDue = budget.CancelWhenReplyIsDue();
         var reply = await dispatcher.RotateAsync(payload, "test-" + Guid.NewGuid().ToString("N")[..12], budget, replyDue.Token)
             .ConfigureAwait(false);
-        var result = RotationResult.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
+        var result = RotatorRun.From(Encoding.UTF8.GetString(ReplySerializer.Serialize(reply)), log.ToString(), exitCode: null);
         LogGuard.AssertNoPasswordsIn(result, payload);
         return result;
     }

@@ -11,7 +11,7 @@ public static class LogGuard
     // Shorter test passwords ("old") occur inside ordinary words ("could"); every real secret here is longer.
     private const int MinimumLength = 6;
 
-    public static void AssertNoPasswordsIn(RotationResult result, byte[] payload)
+    public static void AssertNoPasswordsIn(RotatorRun result, byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(result);
         var secrets = new HashSet<string>(StringComparer.Ordinal);

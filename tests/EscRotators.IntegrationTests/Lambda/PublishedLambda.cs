@@ -27,14 +27,14 @@ internal static class PublishedLambda
     }
 
     /// <summary>Invokes with <paramref name="evt"/> and requires a normal response, before the deadline.</summary>
-    public static async Task<(RotationResult Result, LambdaInvocationResult Invocation)> RotateAsync(LambdaProcess lambda, JsonNode evt) =>
+    public static async Task<(RotatorRun Result, LambdaInvocationResult Invocation)> RotateAsync(LambdaProcess lambda, JsonNode evt) =>
         await RotateAsync(lambda, EventJson.ToUtf8(evt)).ConfigureAwait(false);
 
-    public static async Task<(RotationResult Result, LambdaInvocationResult Invocation)> RotateAsync(LambdaProcess lambda, byte[] payload)
+    public static async Task<(RotatorRun Result, LambdaInvocationResult Invocation)> RotateAsync(LambdaProcess lambda, byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(lambda);
         var invocation = await lambda.InvokeAsync(payload).ConfigureAwait(false);
-        var result = RotationResult.From(invocation.BodyText, Log(lambda), exitCode: null);
+        var result = RotatorRun.From(invocation.BodyText, Log(lambda), exitCode: null);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(invocation.Outcome, Is.EqualTo(LambdaInvocationOutcome.Response), Describe(invocation, lambda));

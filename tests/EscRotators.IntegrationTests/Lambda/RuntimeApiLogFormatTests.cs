@@ -49,7 +49,7 @@ public sealed class RuntimeApiLogFormatTests
         }
 
         Assert.That(seen, Is.EquivalentTo(requestIds), "every invocation logged, under its own request id");
-        Expect.NoSecrets(RotationResult.From("{}", PublishedLambda.Log(lambda), exitCode: null), manager.Password, user.Password, newPassword, unusedPassword);
+        Expect.NoSecrets(RotatorRun.From("{}", PublishedLambda.Log(lambda), exitCode: null), manager.Password, user.Password, newPassword, unusedPassword);
     }
 
     private static JsonDocument ParseObject(BootstrapLogLine line)

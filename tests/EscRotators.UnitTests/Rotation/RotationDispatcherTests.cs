@@ -283,9 +283,9 @@ public sealed class RotationDispatcherTests
     [Test]
     public async Task A_parsed_event_goes_through_the_same_validation_rotation_and_reply()
     {
-        var evt = EventReader.Read(Encoding.UTF8.GetBytes(FormB));
+        using var document = JsonDocument.Parse(FormB);
 
-        var reply = await _dispatcher.RotateAsync(evt, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var reply = await _dispatcher.RotateAsync(document.RootElement, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None);
 
         Assert.That(reply.Code, Is.EqualTo(200));
         Assert.That(reply.State!.Current!.Username, Is.EqualTo("user2"));
@@ -296,10 +296,10 @@ public sealed class RotationDispatcherTests
     public void A_bug_behind_the_parsed_event_entry_is_caught_by_the_same_catch_all()
     {
         _engine.SetFailures.Enqueue(new InvalidOperationException("bug holding new-secret"));
-        var evt = EventReader.Read(Encoding.UTF8.GetBytes(FormA));
+        using var document = JsonDocument.Parse(FormA);
 
         var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
-            _dispatcher.RotateAsync(evt, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None));
+            _dispatcher.RotateAsync(document.RootElement, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None));
 
         Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
         Assert.That(_log.ToString(), Does.Contain("unexpected failure"));

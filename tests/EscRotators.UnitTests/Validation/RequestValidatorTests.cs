@@ -94,8 +94,24 @@ public sealed class RequestValidatorTests
 
         Assert.That(request.Username1, Is.EqualTo("user1"));
         Assert.That(request.Username2, Is.EqualTo("user2"));
-        Assert.That(request.State, Is.Null);
+        Assert.That(request.Current, Is.Null);
+        Assert.That(request.Previous, Is.Null);
         Assert.That(request.PasswordPolicy.Length, Is.EqualTo(32));
+    }
+
+    [Test]
+    public void Form_b_state_is_read_into_current_and_previous_as_sent_and_a_state_without_current_has_none()
+    {
+        var both = ValidateFullRotation(Edit(FormB, "}}}", """}},"state":{"current":{"username":"user1","password":"p1"},"previous":{"username":"user2"}}}"""));
+        var withoutCurrent = ValidateFullRotation(Edit(FormB, "}}}", """}},"state":{"current":null,"previous":{"username":"user2","password":"p2"}}}"""));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((both.Current?.Username, both.Current?.Password), Is.EqualTo(("user1", "p1")));
+            Assert.That((both.Previous?.Username, both.Previous?.Password), Is.EqualTo(("user2", (string?)null)));
+            Assert.That(withoutCurrent.Current, Is.Null);
+            Assert.That(withoutCurrent.Previous?.Password, Is.EqualTo("p2"));
+        }
     }
 
     [TestCase("\"host\":\"db\"", "\"host\":null", "inputs.database.host is required")]
@@ -325,9 +341,9 @@ public sealed class RequestValidatorEdgeTests
         Assert.Throws<ArgumentNullException>(() => new ConnectorRequest(null!, "user1", "new"));
         Assert.Throws<ArgumentException>(() => new ConnectorRequest(endpoint, "", "new"));
         Assert.Throws<ArgumentException>(() => new ConnectorRequest(endpoint, "user1", ""));
-        Assert.Throws<ArgumentException>(() => new FullRotationRequest(endpoint, "", "user2", null, PasswordPolicy.Default));
-        Assert.Throws<ArgumentException>(() => new FullRotationRequest(endpoint, "user1", "", null, PasswordPolicy.Default));
-        Assert.Throws<ArgumentNullException>(() => new FullRotationRequest(endpoint, "user1", "user2", null, null!));
+        Assert.Throws<ArgumentException>(() => new FullRotationRequest(endpoint, "", "user2", null, null, PasswordPolicy.Default));
+        Assert.Throws<ArgumentException>(() => new FullRotationRequest(endpoint, "user1", "", null, null, PasswordPolicy.Default));
+        Assert.Throws<ArgumentNullException>(() => new FullRotationRequest(endpoint, "user1", "user2", null, null, null!));
     }
 
     [Test]

@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 namespace EscRotators.IntegrationTests.Infrastructure;
 
 /// <summary>What one rotation returned: the reply (raw and parsed), the rotator's log, and the exit code of a process run.</summary>
-public sealed class RotationResult
+public sealed class RotatorRun
 {
-    private RotationResult(string replyJson, JsonObject? reply, string log, int? exitCode)
+    private RotatorRun(string replyJson, JsonObject? reply, string log, int? exitCode)
     {
         ReplyJson = replyJson;
         Reply = reply;
@@ -42,7 +42,7 @@ public sealed class RotationResult
     /// <summary>Shown when an assertion fails: the reply and the log, which the rotator promises hold no secrets.</summary>
     public string Describe() => $"reply: {ReplyJson}\nexit code: {ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}\nlog:\n{Log}";
 
-    public static RotationResult From(string replyJson, string log, int? exitCode)
+    public static RotatorRun From(string replyJson, string log, int? exitCode)
     {
         ArgumentNullException.ThrowIfNull(replyJson);
         var trimmed = replyJson.TrimEnd('\n', '\r');
@@ -56,6 +56,6 @@ public sealed class RotationResult
             reply = null;
         }
 
-        return new RotationResult(trimmed, reply, log, exitCode);
+        return new RotatorRun(trimmed, reply, log, exitCode);
     }
 }
