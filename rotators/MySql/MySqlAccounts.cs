@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace EscRotators.MySql;
 
 /// <summary>How the rotator names MySQL accounts.</summary>
@@ -14,4 +17,29 @@ internal static class MySqlAccounts
 
     private static string Quote(string text) =>
         "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+}
+
+/// <summary>An account as <c>CURRENT_USER()</c> or <c>USER()</c> report it: <c>user@host</c>, unquoted.</summary>
+internal sealed record SessionAccount(string User, string Host)
+{
+    /// <summary>Splits at the last <c>@</c>: a user name may hold one, a host name does not.</summary>
+    public static SessionAccount Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var at = text.LastIndexOf('@');
+        return at < 0 ? new SessionAccount(text, "") : new SessionAccount(text[..at], text[(at + 1)..]);
+    }
+
+    /// <summary>Quoted for display in advice (never for SQL we run).</summary>
+    public override string ToString() => MySqlAccounts.Display(User, Host);
+}
+
+/// <summary>
+/// The GET_LOCK name claiming one account for a rotation. Hashed, because lock names are limited to 64 characters
+/// and user names may be longer or hold anything.
+/// </summary>
+internal static class RotationLockName
+{
+    public static string For(string username) =>
+        "esc-rotator:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(username)))[..40];
 }

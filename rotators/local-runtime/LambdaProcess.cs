@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 
 namespace EscRotators.LocalRuntime;
 
@@ -403,4 +403,84 @@ public sealed class LambdaProcess : IAsyncDisposable
         _log.Enqueue(line);
         _options.OnLogLine?.Invoke(line);
     }
+}
+
+/// <summary>How <see cref="LambdaProcess"/> starts a bootstrap and invokes it.</summary>
+public sealed record LambdaProcessOptions
+{
+    /// <summary>Lambda's own default function timeout is 3 s, and Pulumi's rotator template leaves it there.</summary>
+    public static readonly TimeSpan DefaultInvocationTimeout = TimeSpan.FromMilliseconds(3000);
+
+    /// <summary>The executable to run (a published Native AOT bootstrap).</summary>
+    public required string BootstrapPath { get; init; }
+
+    /// <summary>Extra environment variables; they win over the Lambda-like defaults <see cref="LambdaProcess"/> sets.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Each event's Lambda-Runtime-Deadline-Ms is the moment it is handed out plus this.</summary>
+    public TimeSpan InvocationTimeout { get; init; } = DefaultInvocationTimeout;
+
+    /// <summary>How long past the deadline to keep waiting for a late reply (which Lambda itself would discard).</summary>
+    public TimeSpan LateReplyGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Lambda's limit for a runtime to initialise and ask for its first event.</summary>
+    public TimeSpan InitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public string FunctionName { get; init; } = "esc-rotator-local";
+
+    /// <summary>Called for every line the bootstrap writes, on a thread-pool thread; must not throw.</summary>
+    public Action<BootstrapLogLine>? OnLogLine { get; init; }
+}
+
+/// <summary>What one invocation through <see cref="LambdaProcess"/> produced.</summary>
+public sealed record LambdaInvocationResult(string RequestId, LambdaInvocationOutcome Outcome, byte[] Body)
+{
+    /// <summary>Lambda-Runtime-Function-Error-Type of an error post, or the type Lambda would report itself.</summary>
+    public string? ErrorType { get; init; }
+
+    /// <summary>From the event leaving /next to the reply arriving; null when nothing came back.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>The Lambda-Runtime-Deadline-Ms that was sent; null when the event was never handed out.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>When the reply arrived (wall clock); null when nothing came back.</summary>
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    /// <summary>The exit code, when the process ended during this invocation.</summary>
+    public int? ExitCode { get; init; }
+
+    public string BodyText => Encoding.UTF8.GetString(Body);
+
+    /// <summary>The reply came back, and before the deadline (Lambda discards anything later).</summary>
+    public bool ArrivedBeforeDeadline => ReceivedAt is { } received && (Deadline is not { } deadline || received < deadline);
+}
+
+/// <summary>How an invocation ended, in Lambda's terms.</summary>
+public enum LambdaInvocationOutcome
+{
+    /// <summary>The runtime posted a response (the rotator's reply, whatever its <c>code</c>).</summary>
+    Response,
+
+    /// <summary>The runtime posted to /invocation/{id}/error: a function error.</summary>
+    FunctionError,
+
+    /// <summary>The runtime posted to /init/error instead of taking the event.</summary>
+    InitError,
+
+    /// <summary>No reply by the deadline (plus the grace period); Lambda would report Sandbox.Timedout.</summary>
+    TimedOut,
+
+    /// <summary>The process exited without replying; Lambda would report Runtime.ExitError.</summary>
+    ProcessExited,
+}
+
+/// <summary>One line the bootstrap wrote, without its line break.</summary>
+public sealed record BootstrapLogLine(BootstrapLogStream Stream, string Text);
+
+/// <summary>Which of the bootstrap's output streams a line came from (Lambda ships both to CloudWatch alike).</summary>
+public enum BootstrapLogStream
+{
+    StandardOutput,
+    StandardError,
 }

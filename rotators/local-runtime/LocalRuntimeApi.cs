@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using System.Threading.Channels;
 
@@ -315,4 +315,65 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
                 : null;
         _posts.Writer.TryWrite(new RecordedPost(kind, requestId, request.Headers, request.Body) { Invocation = invocation });
     }
+}
+
+/// <summary>An event that <see cref="LocalRuntimeApi"/> hands out on /next, with the headers it sends along.</summary>
+public sealed record QueuedInvocation(string RequestId, byte[] Payload)
+{
+    /// <summary>Sent as Lambda-Runtime-Deadline-Ms; the header is left out when both this and <see cref="Timeout"/> are null.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>
+    /// The function timeout: when set (and <see cref="Deadline"/> is not), the deadline is the moment the event is
+    /// handed out plus this, as Lambda computes it when the invocation starts rather than when it was queued.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
+    public string? InvokedFunctionArn { get; init; }
+
+    public string? TraceId { get; init; }
+
+    public string? ClientContext { get; init; }
+
+    public string? CognitoIdentity { get; init; }
+}
+
+/// <summary>When <see cref="LocalRuntimeApi"/> answered a /next request with an event, and the deadline it sent.</summary>
+/// <param name="RequestId">The Lambda-Runtime-Aws-Request-Id sent.</param>
+/// <param name="Timestamp">A <see cref="System.Diagnostics.Stopwatch"/> timestamp taken just before the event was written.</param>
+/// <param name="At">The same moment on the wall clock.</param>
+/// <param name="Deadline">The Lambda-Runtime-Deadline-Ms sent, if any.</param>
+public sealed record HandedOutInvocation(string RequestId, long Timestamp, DateTimeOffset At, DateTimeOffset? Deadline);
+
+/// <summary>A POST that reached <see cref="LocalRuntimeApi"/>: a response, an invocation error or an init error.</summary>
+public sealed record RecordedPost(
+    RuntimeApiPostKind Kind,
+    string? RequestId,
+    IReadOnlyDictionary<string, string> Headers,
+    byte[] Body)
+{
+    public string BodyText => Encoding.UTF8.GetString(Body);
+
+    /// <summary>A <see cref="Stopwatch"/> timestamp taken when the whole request had been read.</summary>
+    public long ReceivedTimestamp { get; init; } = Stopwatch.GetTimestamp();
+
+    /// <summary>The same moment on the wall clock, to compare with the deadline that was sent.</summary>
+    public DateTimeOffset ReceivedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The hand-out of the invocation this POST answers; null for init errors and unknown request ids.</summary>
+    public HandedOutInvocation? Invocation { get; init; }
+
+    /// <summary>From the event leaving /next to this POST arriving: the invocation's duration as Lambda bills it.</summary>
+    public TimeSpan? InvocationDuration =>
+        Invocation is { } invocation ? Stopwatch.GetElapsedTime(invocation.Timestamp, ReceivedTimestamp) : null;
+
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>Which Runtime API endpoint a recorded POST went to.</summary>
+public enum RuntimeApiPostKind
+{
+    Response,
+    InvocationError,
+    InitializationError,
 }

@@ -180,3 +180,76 @@ public sealed class LambdaBootstrap
     private void ReportLoopError(string message, Exception? exception) =>
         _options.OnLoopError?.Invoke(message, exception);
 }
+
+/// <summary>Settings for <see cref="LambdaBootstrap"/>.</summary>
+public sealed record LambdaBootstrapOptions
+{
+    /// <summary>
+    /// Called with a description and the cause whenever the loop swallows a failure: a handler exception,
+    /// a response or error that could not be posted, a /next attempt that will be retried, or a failed
+    /// initialisation. Lets the host log without this layer depending on its logger. Must not throw.
+    /// </summary>
+    public Action<string, Exception?>? OnLoopError { get; init; }
+
+    /// <summary>The clock for the retry delays. Defaults to <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal NextInvocationBackoff NextInvocationBackoff { get; init; } = NextInvocationBackoff.Default;
+}
+
+/// <summary>
+/// How long the loop waits after /next fails at the transport level (for example while a local
+/// Runtime API emulator restarts), and after how many attempts in a row it gives up.
+/// </summary>
+internal sealed record NextInvocationBackoff(TimeSpan InitialDelay, TimeSpan MaxDelay, int MaxAttempts)
+{
+    /// <summary>100 ms doubling to at most 1 s, ten attempts: 6.5 s of pauses before the process gives up.</summary>
+    public static NextInvocationBackoff Default { get; } =
+        new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), MaxAttempts: 10);
+
+    /// <summary>The pause after the given number of consecutive failures (1 for the first).</summary>
+    public TimeSpan DelayAfter(int failures)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(failures, 1);
+
+        var ticks = InitialDelay.Ticks * Math.Pow(2, failures - 1);
+        return ticks >= MaxDelay.Ticks ? MaxDelay : TimeSpan.FromTicks((long)ticks);
+    }
+}
+
+/// <summary>
+/// The function itself: takes one event payload and returns the reply bytes.
+/// Throwing is reported to Lambda as a function error, so it should mean a bug, not an expected outcome.
+/// </summary>
+/// <param name="payload">The raw event body as delivered by the Runtime API.</param>
+/// <param name="context">What the invocation knows about itself.</param>
+/// <param name="cancellationToken">
+/// Fires when the host is stopping. The deadline is <see cref="LambdaContext.Deadline"/>: keeping it, with time left to
+/// reply, is the handler's job.
+/// </param>
+public delegate Task<ReadOnlyMemory<byte>> LambdaHandler(
+    ReadOnlyMemory<byte> payload,
+    LambdaContext context,
+    CancellationToken cancellationToken);
+
+/// <summary>What one invocation knows about itself, taken from the Runtime API's /next headers.</summary>
+public sealed class LambdaContext
+{
+    /// <param name="awsRequestId">The Lambda request id; responses and errors are posted against it.</param>
+    /// <param name="deadline">When Lambda stops the invocation; <see cref="DateTimeOffset.MaxValue"/> when unknown.</param>
+    /// <param name="traceId">The X-Ray trace header, when tracing is active.</param>
+    public LambdaContext(string awsRequestId, DateTimeOffset deadline, string? traceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(awsRequestId);
+
+        AwsRequestId = awsRequestId;
+        Deadline = deadline;
+        TraceId = traceId;
+    }
+
+    public string AwsRequestId { get; }
+
+    public DateTimeOffset Deadline { get; }
+
+    public string? TraceId { get; }
+}

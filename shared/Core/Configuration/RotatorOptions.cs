@@ -18,3 +18,17 @@ public sealed record RotatorOptions
     /// <summary>Longest time one connection attempt may take, whatever the deadline (<see cref="Rotation.InvocationBudget"/> sizes the rest).</summary>
     public TimeSpan MaximumConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
+
+/// <summary>The Lambda's environment is wrong; raised at start-up and reported as an init error.</summary>
+public sealed class InvalidConfigurationException : Exception
+{
+    public InvalidConfigurationException(string message)
+        : base(message)
+    {
+    }
+
+    public InvalidConfigurationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

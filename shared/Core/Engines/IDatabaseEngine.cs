@@ -1,3 +1,5 @@
+using EscRotators.Tls;
+
 namespace EscRotators.Engines;
 
 /// <summary>
@@ -54,3 +56,38 @@ public interface IPasswordChangeSession : IAsyncDisposable
 /// <param name="IsManagingUser">The user is the managing session's own user, as the server names it.</param>
 /// <param name="Reasons">What gives it administrative power, each in the server's terms for the reply; empty for an ordinary user (or none of that name).</param>
 public sealed record TargetVerdict(bool IsManagingUser, IReadOnlyList<string> Reasons);
+
+/// <summary>Where to connect and as whom: the managing user's side of a rotation.</summary>
+/// <param name="ConnectTimeout">Upper bound for opening one connection, derived from the invocation's remaining time.</param>
+public sealed record DatabaseEndpoint(
+    string Host,
+    int Port,
+    string Database,
+    Credential ManagingUser,
+    TlsSettings Tls,
+    TimeSpan ConnectTimeout)
+{
+    /// <summary>
+    /// <see cref="ConnectTimeout"/> in the whole seconds drivers take, rounded down so the driver gives up (and closes
+    /// its socket) inside the time we have; at least 1, the smallest the drivers accept.
+    /// </summary>
+    public int ConnectTimeoutSeconds => (int)Math.Clamp(Math.Floor(ConnectTimeout.TotalSeconds), 1, 1024);
+
+    public override string ToString() => $"{Host}:{Port}/{Database}";
+}
+
+/// <summary>A login. Deliberately not a record: its string form must never contain the password.</summary>
+public sealed class Credential
+{
+    public Credential(string username, string password)
+    {
+        Username = username;
+        Password = password;
+    }
+
+    public string Username { get; }
+
+    public string Password { get; }
+
+    public override string ToString() => Username;
+}

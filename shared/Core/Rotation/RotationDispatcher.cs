@@ -42,7 +42,7 @@ public sealed class RotationDispatcher
         string? requestId,
         InvocationBudget budget,
         CancellationToken cancellationToken) =>
-        RotateEventAsync(() => EventReader.Read(payload.Span), requestId, budget, cancellationToken);
+        RotateEventAsync(() => RotationEvent.Read(payload.Span), requestId, budget, cancellationToken);
 
     /// <summary>
     /// Rotates for a Form A or B payload the host has parsed already (it told the event's kind from the same parse);
@@ -53,7 +53,7 @@ public sealed class RotationDispatcher
         string? requestId,
         InvocationBudget budget,
         CancellationToken cancellationToken) =>
-        RotateEventAsync(() => EventReader.Read(root), requestId, budget, cancellationToken);
+        RotateEventAsync(() => RotationEvent.Read(root), requestId, budget, cancellationToken);
 
     /// <summary><see cref="RotateAsync(JsonElement, string?, InvocationBudget, CancellationToken)"/>, with the reply serialised as the Lambda runtime sends it.</summary>
     public async Task<ReadOnlyMemory<byte>> RotateToJsonAsync(

@@ -1,4 +1,5 @@
 using System.Text;
+using EscRotators.Protocol;
 using EscRotators.Rotation;
 using EscRotators.Tls;
 
@@ -21,7 +22,7 @@ public sealed class RequestValidatorTests
     // As the composition root registers the engines: only PostgreSQL requires a database.
     private static RotationRequest Validate(string json, TlsSettings? defaults = null)
     {
-        var evt = EventReader.Read(Encoding.UTF8.GetBytes(json));
+        var evt = RotationEvent.Read(Encoding.UTF8.GetBytes(json));
         return new RequestValidator(defaults ?? TlsSettings.Default).Validate(evt, requiresDatabase: evt.Type == "postgres");
     }
 
@@ -297,7 +298,7 @@ public sealed class RequestValidatorEdgeTests
 
     private static readonly RequestValidator Validator = new(TlsSettings.Default);
 
-    private static RotationRequest Validate(string json) => Validator.Validate(EventReader.Read(Encoding.UTF8.GetBytes(json)), requiresDatabase: false);
+    private static RotationRequest Validate(string json) => Validator.Validate(RotationEvent.Read(Encoding.UTF8.GetBytes(json)), requiresDatabase: false);
 
     private static string Rejection(string json) => Assert.Throws<InvalidRequestException>(() => Validate(json))!.Message;
 

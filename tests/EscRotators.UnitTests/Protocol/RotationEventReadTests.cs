@@ -1,11 +1,12 @@
 using System.Text;
+using EscRotators.Protocol;
 using EscRotators.Rotation;
 
 namespace EscRotators.UnitTests.Protocol;
 
-public sealed class EventReaderTests
+public sealed class RotationEventReadTests
 {
-    private static EscRotators.Protocol.RotationEvent Read(string json) => EventReader.Read(Encoding.UTF8.GetBytes(json));
+    private static EscRotators.Protocol.RotationEvent Read(string json) => RotationEvent.Read(Encoding.UTF8.GetBytes(json));
 
     [Test]
     public void Field_names_match_case_insensitively_like_go()
@@ -88,7 +89,7 @@ public sealed class EventReaderTests
     public void Invalid_utf8_is_an_invalid_request()
     {
         byte[] payload = [.. "{\"type\":\""u8, 0xC3, 0x28, .. "\"}"u8];
-        Assert.Throws<InvalidRequestException>(() => EventReader.Read(payload));
+        Assert.Throws<InvalidRequestException>(() => RotationEvent.Read(payload));
     }
 
     [Test]

@@ -1,9 +1,0 @@
-namespace EscRotators.LocalRuntime;
-
-/// <summary>Which Runtime API endpoint a recorded POST went to.</summary>
-public enum RuntimeApiPostKind
-{
-    Response,
-    InvocationError,
-    InitializationError,
-}
