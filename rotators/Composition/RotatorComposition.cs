@@ -115,11 +115,7 @@ public static class RotatorComposition
                 new TlsSettings(TlsMode.VerifyFull, null),
                 endpoint.HostNameType == UriHostNameType.IPv6 ? endpoint.DnsSafeHost : endpoint.IdnHost,
                 systemTrust);
-            handler.SslOptions = new System.Net.Security.SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = check.Validate,
-                CertificateChainPolicy = check.ChainPolicy,
-            };
+            handler.SslOptions = check.ApplyTo(new System.Net.Security.SslClientAuthenticationOptions());
         }
 
         return new SecretsManagerClient(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, options, TimeProvider.System);

@@ -61,11 +61,7 @@ internal static class PostgresDataSourceFactory
         if (endpoint.Tls.Mode != TlsMode.Disable)
         {
             builder.EnableTransportSecurity();
-            builder.UseSslClientAuthenticationOptionsCallback(options =>
-            {
-                options.RemoteCertificateValidationCallback = check.Validate;
-                options.CertificateChainPolicy = check.ChainPolicy;
-            });
+            builder.UseSslClientAuthenticationOptionsCallback(options => check.ApplyTo(options));
         }
 
         return builder.Build();

@@ -56,11 +56,7 @@ public sealed class JwksHttpSource : IJwksSource
             UseCookies = false,
             UseProxy = true,
             ConnectTimeout = _timeout,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = check.Validate,
-                CertificateChainPolicy = check.ChainPolicy,
-            },
+            SslOptions = check.ApplyTo(new SslClientAuthenticationOptions()),
         };
         using var client = new HttpClient(handler, disposeHandler: false)
         {

@@ -54,6 +54,15 @@ public sealed class ServerCertificateCheck
         }
     }
 
+    /// <summary>Puts this check and its chain policy on a TLS client's options: the one way every TLS client we build is wired.</summary>
+    public SslClientAuthenticationOptions ApplyTo(SslClientAuthenticationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.RemoteCertificateValidationCallback = Validate;
+        options.CertificateChainPolicy = ChainPolicy;
+        return options;
+    }
+
     /// <summary>Why the last certificate was refused; null when it was accepted or none was checked.</summary>
     public string? FailureReason { get; private set; }
 

@@ -46,6 +46,24 @@ public sealed class ServerCertificateCheckTests
         new(new TlsSettings(mode, ca is null ? null : new X509Certificate2Collection(ca)), host);
 
     [Test]
+    public void ApplyTo_wires_the_check_and_its_custom_root_policy_into_a_tls_client()
+    {
+        var check = Check(TlsMode.VerifyFull, _ca);
+
+        var options = check.ApplyTo(new SslClientAuthenticationOptions());
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(options.RemoteCertificateValidationCallback, Is.Not.Null);
+            Assert.That(options.RemoteCertificateValidationCallback!(this, _server, null, SslPolicyErrors.RemoteCertificateChainErrors), Is.True);
+            Assert.That(Check(TlsMode.VerifyFull, _otherCa).ApplyTo(new SslClientAuthenticationOptions())
+                .RemoteCertificateValidationCallback!(this, _server, null, SslPolicyErrors.RemoteCertificateChainErrors), Is.False);
+            Assert.That(options.CertificateChainPolicy?.TrustMode, Is.EqualTo(X509ChainTrustMode.CustomRootTrust));
+            Assert.That(options.CertificateChainPolicy?.CustomTrustStore, Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
     public void Verify_full_accepts_a_certificate_from_the_bundle_that_names_the_host()
     {
         var check = Check(TlsMode.VerifyFull, _ca);
