@@ -36,8 +36,8 @@ public sealed class ConcurrencyTests
     public async Task Back_to_back_rotations_of_one_user_never_meet_their_own_claim(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         using var log = new StringWriter();
         var dispatcher = SharedDispatcher(log);
 
@@ -59,9 +59,8 @@ public sealed class ConcurrencyTests
     public async Task Two_rotations_of_the_same_pair_at_once_leave_a_current_that_logs_in(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         var state = new System.Text.Json.Nodes.JsonObject
         {
             ["current"] = EventJson.Credentials(user1.Name, user1.Password),

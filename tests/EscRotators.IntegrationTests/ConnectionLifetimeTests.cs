@@ -11,8 +11,8 @@ public sealed class ConnectionLifetimeTests
     public async Task No_session_remains_after_a_successful_rotation(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
 
         Expect.Ok(await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain())));
 

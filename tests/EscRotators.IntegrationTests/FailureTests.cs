@@ -34,8 +34,8 @@ public sealed class FailureTests
     public async Task An_unknown_rotated_user_is_a_400_that_says_it_does_not_exist(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var other = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([other]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (other, manager) = scenario;
         var missing = Secrets.UniqueName("_nobody");
         var newPassword = Secrets.Hostile();
 

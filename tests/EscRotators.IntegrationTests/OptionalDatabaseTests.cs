@@ -23,8 +23,8 @@ public sealed class OptionalDatabaseTests
     public async Task Mysql_form_A_without_a_database_rotates(RotatorPath path, int variant)
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.MariaDb);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var newPassword = Secrets.Plain();
         var evt = EventJson.FormA(db, manager, user.Name, user.Password, newPassword);
         WithoutDatabase[variant](evt);
@@ -40,9 +40,8 @@ public sealed class OptionalDatabaseTests
     public async Task Mysql_form_B_without_a_database_rotates(RotatorPath path, int variant)
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.MariaDb);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         var evt = EventJson.FormB(db, manager, user1.Name, user2.Name);
         WithoutDatabase[variant]((JsonObject)evt["inputs"]!["database"]!);
 
@@ -57,8 +56,8 @@ public sealed class OptionalDatabaseTests
     public async Task Postgres_without_a_database_is_a_400_naming_the_field()
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var evt = EventJson.FormA(db, manager, user.Name, user.Password, Secrets.Plain());
         evt.Remove("database");
 

@@ -48,8 +48,8 @@ public sealed class PrivilegedTargetTests
     public async Task The_managing_user_is_refused_as_the_user_to_rotate_and_keeps_its_password(DbEngine engine, Form form)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var other = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([other]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (other, manager) = scenario;
         var newPassword = Secrets.Hostile();
 
         // Form B without state rotates username1.
@@ -65,9 +65,8 @@ public sealed class PrivilegedTargetTests
         // The server's idea of the session's user decides, not the name in the request: a managing role whose
         // sessions start as another role (ALTER ROLE ... SET role) runs with that role's identity.
         await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var actingAs = await db.CreateUserAsync();
-        var other = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([actingAs, other]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (actingAs, other, manager) = scenario;
         await db.GrantRoleAsync(actingAs.Name, manager.Name);
         await db.SetSessionRoleAsync(manager, actingAs.Name);
         var newPassword = Secrets.Hostile();

@@ -264,8 +264,8 @@ public sealed class TlsTests
     {
         await using var db = (PostgresTestDatabase)await TestDatabases.OpenAsync(DbEngine.Postgres);
         var (user, manager) = await RotationScenario.OneUserAsync(db);
-        var md5User = await db.CreateUserAsync();
-        var md5Manager = await db.CreateManagingUserAsync([md5User]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (md5User, md5Manager) = scenario;
         await db.AddToGroupAsync(md5User, "esc_md5_login");
         await db.UseMd5PasswordEncryptionAsync(manager);
         await db.UseMd5PasswordEncryptionAsync(md5Manager);

@@ -39,9 +39,7 @@ public sealed class AdapterRefusalTests
         _jwks = await JwksEndpoint.StartAsync(_tls, _issuer.Jwks());
         _adapter = await AdapterEndpoint.StartAsync(_transport, AdapterEndpoint.Environment(_jwks.Url, _tls), _tls);
         _db = await TestDatabases.OpenAsync(DbEngine.Postgres);
-        _user1 = await _db.CreateUserAsync();
-        _user2 = await _db.CreateUserAsync();
-        _manager = await _db.CreateManagingUserAsync([_user1, _user2]);
+        (_user1, _user2, _manager) = await RotationScenario.TwoUsersAsync(_db);
     }
 
     [OneTimeTearDown]
@@ -91,9 +89,8 @@ public sealed class AdapterRefusalTests
     public async Task A_replayed_token_is_401_and_the_second_request_rotates_nothing()
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         var body = AdapterRequests.Body(AdapterRequests.Request(db, manager, user1.Name, user2.Name), null);
         var authorization = "Bearer " + _issuer.Token(AdapterEndpoint.Audience, body, DateTimeOffset.UtcNow);
 

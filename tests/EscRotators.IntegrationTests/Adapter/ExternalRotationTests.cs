@@ -46,9 +46,8 @@ public sealed class ExternalRotationTests
     public async Task Three_rotations_with_the_state_sent_back_verbatim_alternate_the_users_and_previous_still_logs_in(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         var request = AdapterRequests.Request(db, manager, user1.Name, user2.Name);
         var secrets = new List<string> { manager.Password, user1.Password, user2.Password };
         var tokens = new List<string>();
@@ -109,8 +108,8 @@ public sealed class ExternalRotationTests
     public async Task The_managing_user_in_rotateUsers_is_refused_and_keeps_its_password(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var other = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([other]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (other, manager) = scenario;
 
         await ExpectRefusedAsync(db, manager, manager, other, "it is the managing user");
     }

@@ -106,8 +106,8 @@ public sealed class EngineFailureTests
     public async Task A_connection_closed_right_after_the_password_statement_says_the_outcome_is_unknown(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         await using var proxy = FaultProxy.ForwardAll(db.Host, db.Port);
         proxy.Silence = ServerSilence.HangupAfterClientSends(engine == DbEngine.Postgres ? "PASSWORD 'SCRAM-SHA-256" : "ALTER USER");
         proxy.Start();
@@ -130,8 +130,8 @@ public sealed class EngineFailureTests
     public async Task A_lock_wait_on_ALTER_ROLE_names_the_statement_and_says_the_outcome_is_unknown()
     {
         await using var db = await TestDatabases.OpenAsync(DbEngine.Postgres);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var server = await PostgresServer.GetAsync();
 
         // Another session changed the role and has not committed: its row lock makes our ALTER ROLE wait.

@@ -14,8 +14,8 @@ public sealed class ExactPasswordTests
     public async Task A_new_password_ending_in_a_newline_is_set_and_verified_exactly(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var newPassword = Secrets.Plain() + "\n";
 
         var result = await InProcessRotator.RunAsync(EventJson.FormA(db, manager, user.Name, user.Password, newPassword));
@@ -33,8 +33,8 @@ public sealed class ExactPasswordTests
     public async Task A_managing_password_with_a_stray_newline_is_refused(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var wrong = new TestUser(manager.Name, manager.Password + "\n");
 
         var result = await InProcessRotator.RunAsync(EventJson.FormA(db, wrong, user.Name, user.Password, Secrets.Plain()));

@@ -18,8 +18,8 @@ public sealed class DatabaseFaultTests
     public async Task A_port_that_refuses_at_first_is_retried_with_backoff_and_the_rotation_succeeds_inside_the_deadline(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         await using var proxy = FaultProxy.ForwardAll(db.Host, db.Port);
         var newPassword = Secrets.Hostile();
         var evt = EventJson.FormA(db.Type, ProxyHost, proxy.Port, db.Database, manager, user.Name, user.Password, newPassword);
@@ -54,8 +54,8 @@ public sealed class DatabaseFaultTests
     public async Task A_port_that_keeps_refusing_is_a_400_within_a_second_after_the_retries(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         await using var proxy = FaultProxy.ForwardAll(db.Host, db.Port); // never started: every connect is refused
         var newPassword = Secrets.Hostile();
         var evt = EventJson.FormA(db.Type, ProxyHost, proxy.Port, db.Database, manager, user.Name, user.Password, newPassword);
@@ -82,8 +82,8 @@ public sealed class DatabaseFaultTests
     public async Task Losing_the_database_between_the_change_and_the_verification_login_is_a_400_saying_the_password_was_changed(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         await using var proxy = LostAfterFirstSession(db);
         var newPassword = Secrets.Hostile();
         var evt = EventJson.FormA(db.Type, ProxyHost, proxy.Port, db.Database, manager, user.Name, user.Password, newPassword);
@@ -112,9 +112,8 @@ public sealed class DatabaseFaultTests
     public async Task Losing_the_database_before_the_verification_login_returns_no_state_and_a_retry_rotates_the_same_user(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         var state = new JsonObject
         {
             ["current"] = EventJson.Credentials(user1.Name, user1.Password),
@@ -283,8 +282,8 @@ public sealed class DatabaseFaultTests
     public async Task A_rotation_opens_one_connection_per_login_and_closes_them_all(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         await using var proxy = FaultProxy.ForwardAll(db.Host, db.Port);
         proxy.Start();
         var newPassword = Secrets.Plain();

@@ -138,9 +138,8 @@ public sealed class SilentDatabaseTests
 
         public static async Task<Scenario> CreateAsync(ITestDatabase db, string tlsMode, SilentAfter point)
         {
-            var user = await db.CreateUserAsync();
-            var spare = await db.CreateUserAsync();
-            var manager = await db.CreateManagingUserAsync([user, spare]);
+            await using var scenario = await RotationScenario.TwoUsersAsync(db);
+            var (user, spare, manager) = scenario;
             var silence = tlsMode == "disable" || !db.Tls
                 ? ServerSilence.AfterClientSends(Pattern(db.Engine, point))
                 : await MeasureAsync(db, manager, spare, tlsMode, point);

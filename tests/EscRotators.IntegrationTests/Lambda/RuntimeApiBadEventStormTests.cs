@@ -56,8 +56,8 @@ public sealed class RuntimeApiBadEventStormTests
     public async Task A_thousand_bad_events_then_a_good_one_in_one_process(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var newPassword = Secrets.Plain();
         await using var lambda = await PublishedLambda.StartAsync();
 

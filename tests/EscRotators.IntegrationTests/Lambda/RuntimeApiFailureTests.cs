@@ -19,8 +19,8 @@ public sealed class RuntimeApiFailureTests
     public async Task A_malformed_event_gets_a_400_and_the_same_process_then_rotates(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var newPassword = Secrets.Plain();
         await using var lambda = await PublishedLambda.StartAsync();
 

@@ -14,8 +14,8 @@ public sealed class RuntimeApiLogFormatTests
     public async Task Every_output_line_is_a_JSON_object_with_timestamp_level_requestId_and_message(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user]);
+        await using var scenario = await RotationScenario.OneUserAsync(db);
+        var (user, manager) = scenario;
         var newPassword = Secrets.Hostile();
         await using var lambda = await PublishedLambda.StartAsync(new Dictionary<string, string> { ["AWS_LAMBDA_LOG_FORMAT"] = "JSON" });
 

@@ -15,9 +15,8 @@ public sealed class RuntimeApiRotationTests
     public async Task Form_A_through_the_Runtime_API_applies_the_new_password(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         var newPassword = Secrets.Hostile();
         await using var lambda = await PublishedLambda.StartAsync();
 
@@ -40,9 +39,8 @@ public sealed class RuntimeApiRotationTests
     public async Task Form_B_through_the_Runtime_API_alternates_users_in_one_warm_process(DbEngine engine)
     {
         await using var db = await TestDatabases.OpenAsync(engine);
-        var user1 = await db.CreateUserAsync();
-        var user2 = await db.CreateUserAsync();
-        var manager = await db.CreateManagingUserAsync([user1, user2]);
+        await using var scenario = await RotationScenario.TwoUsersAsync(db);
+        var (user1, user2, manager) = scenario;
         await using var lambda = await PublishedLambda.StartAsync();
 
         // Cold: no state yet, so username1 is rotated.
