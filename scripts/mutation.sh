@@ -5,20 +5,23 @@
 #   scripts/mutation.sh [--area NAME]... [--timeout DURATION] [--out DIR] [--concurrency N] [--survivors]
 #   scripts/mutation.sh --report DIR [--area NAME]... [--survivors]   (summarise an earlier run again)
 #
-# Areas (folders of shared/, i.e. of EscRotators.Core; default: all of them):
-#   validation   shared/Validation      logging   shared/Logging (the redactor, the printable echoes, the log sink)
-#   rotation     shared/Rotation (alternation, passwords, budget, the rotation)      jwt   shared/Adapter/Jwt
-# Only those folders are mutated, and only the unit tests that exercise them run (a test-case filter on their
-# namespaces); Stryker then runs, for each mutant, just the tests that cover it.
+# Areas (default: all of them):
+#   validation   shared/Core/Rotation/RequestValidator.cs (every form's checks into the typed request)
+#   rotation     shared/Core/Rotation, but the validator (dispatch, alternation, passwords, budget, the rotation)
+#   logging      shared/Core/Logging (the redactor, the printable echo, the log sink)
+#   jwt          shared/Adapter/Jwt (the adapter's token checks)
+# Only those files are mutated, and only the unit tests that exercise them run (a test-case filter on their
+# namespaces); Stryker then runs, for each mutant, just the tests that cover it. Stryker mutates one project per
+# run, so the Core areas and the Adapter area run one after the other (reports under DIR/<project>/).
 #
 # --area NAME         mutate this area (repeatable)
 # --timeout DURATION  bound on the Stryker run, as for timeout(1) (default 60m); exit status 124 when hit
 # --out DIR           where Stryker writes (default <repo>/.run/mutation/<UTC time>); the HTML and JSON
-#                     reports are DIR/reports/mutation-report.{html,json}, the console log DIR/stryker.log
+#                     reports are DIR/<project>/reports/mutation-report.{html,json}, the log DIR/<project>/stryker.log
 #                     (one character per tested mutant as it goes: . killed, S survived, T timeout)
 # --concurrency N     Stryker test sessions in parallel (default 1: the machine has 2 cores and other work)
 # --survivors         also print every surviving and uncovered mutant (file:line, mutator, replacement)
-# --report DIR        do not run Stryker: summarise DIR/reports/mutation-report.json of an earlier run
+# --report DIR        do not run Stryker: summarise DIR/*/reports/mutation-report.json of an earlier run
 #
 # Prints one line per area: killed, survived, timeout, no coverage, compile errors, and the score
 # (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it; the survivors are
@@ -32,9 +35,20 @@ ESC_LOG_TAG="mutation" # used by lib/common.sh
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh disable=SC2034
 . "$SCRIPT_DIR/lib/common.sh"
 
-# area -> folder of shared/ it mutates, and the unit test namespaces that exercise it.
+# area -> the project it lives in, the Stryker globs it mutates (relative to that project), the path (from the
+# repository) that tells its files in the report, and the unit test namespaces that exercise it.
+declare -A PROJECT=(
+    [validation]=Core [logging]=Core [rotation]=Core [jwt]=Adapter
+)
+declare -A GLOBS=(
+    [validation]="Rotation/RequestValidator.cs"
+    [rotation]="Rotation/**/*.cs !Rotation/RequestValidator.cs"
+    [logging]="Logging/**/*.cs"
+    [jwt]="Jwt/**/*.cs"
+)
 declare -A FOLDER=(
-    [validation]=Validation [logging]=Logging [rotation]=Rotation [jwt]=Adapter/Jwt
+    [validation]=shared/Core/Rotation/RequestValidator.cs [rotation]=shared/Core/Rotation/
+    [logging]=shared/Core/Logging/ [jwt]=shared/Adapter/Jwt/
 )
 declare -A TESTS=(
     [validation]="Validation Rotation Protocol Fuzzing Adapter Composition"
@@ -63,7 +77,7 @@ while (($# > 0)); do
         --survivors) SHOW_SURVIVORS=1; shift ;;
         --report) OUT=${2-}; REPORT_ONLY=1; shift 2 || shift ;;
         --report=*) OUT=${1#*=}; REPORT_ONLY=1; shift ;;
-        -h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) esc_die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -84,52 +98,74 @@ if ((REPORT_ONLY == 0)); then
     (cd "$REPO_DIR" && dotnet tool restore >"$OUT/tool-restore.log" 2>&1) ||
         { cat "$OUT/tool-restore.log" >&2; esc_die "dotnet tool restore failed (dotnet-stryker, dotnet-tools.json)"; }
 
-    MUTATE=()
-    declare -A NAMESPACES=()
-    for area in "${AREAS[@]}"; do
-        MUTATE+=(--mutate "**/${FOLDER[$area]}/**/*.cs")
-        for ns in ${TESTS[$area]}; do NAMESPACES[$ns]=1; done
-    done
-    FILTER=""
-    for ns in "${!NAMESPACES[@]}"; do
-        FILTER+="${FILTER:+|}FullyQualifiedName~EscRotators.UnitTests.$ns."
-    done
+    for project in Core Adapter; do
+        MUTATE=()
+        declare -A NAMESPACES=()
+        for area in "${AREAS[@]}"; do
+            [[ ${PROJECT[$area]} == "$project" ]] || continue
+            for glob in ${GLOBS[$area]}; do
+                if [[ $glob == '!'* ]]; then MUTATE+=(--mutate "!**/${glob#!}"); else MUTATE+=(--mutate "**/$glob"); fi
+            done
+            for ns in ${TESTS[$area]}; do NAMESPACES[$ns]=1; done
+        done
+        ((${#MUTATE[@]} > 0)) || continue
+        FILTER=""
+        for ns in "${!NAMESPACES[@]}"; do
+            FILTER+="${FILTER:+|}FullyQualifiedName~EscRotators.UnitTests.$ns."
+        done
+        unset NAMESPACES
 
-    esc_log "mutating ${AREAS[*]} (concurrency $CONCURRENCY, at most $TIME_LIMIT); output $OUT"
-    START=$(esc_now)
-    status=0
-    (cd "$REPO_DIR/tests/EscRotators.UnitTests" &&
-        timeout --kill-after=1m "$TIME_LIMIT" dotnet stryker \
-            --project EscRotators.Core.csproj --configuration Release \
-            --concurrency "$CONCURRENCY" --skip-version-check \
-            "${MUTATE[@]}" --test-case-filter "$FILTER" \
-            --reporter Json --reporter Html --reporter ClearText --reporter Dots \
-            --output "$OUT") >"$OUT/stryker.log" 2>&1 || status=$?
-    if ((status == 124)); then
-        esc_warn "Stryker did not finish within $TIME_LIMIT (log: $OUT/stryker.log)"
-        exit 124
-    elif ((status != 0)); then
-        tail -n 30 "$OUT/stryker.log" >&2
-        esc_die "Stryker failed with status $status (log: $OUT/stryker.log)"
-    fi
-    esc_log "Stryker finished in $(esc_elapsed "$START") s"
+        mkdir -p "$OUT/$project"
+        esc_log "mutating ${AREAS[*]} in EscRotators.$project (concurrency $CONCURRENCY, at most $TIME_LIMIT); output $OUT/$project"
+        START=$(esc_now)
+        status=0
+        (cd "$REPO_DIR/tests/EscRotators.UnitTests" &&
+            timeout --kill-after=1m "$TIME_LIMIT" dotnet stryker \
+                --project "EscRotators.$project.csproj" --configuration Release \
+                --concurrency "$CONCURRENCY" --skip-version-check \
+                "${MUTATE[@]}" --test-case-filter "$FILTER" \
+                --reporter Json --reporter Html --reporter ClearText --reporter Dots \
+                --output "$OUT/$project") >"$OUT/$project/stryker.log" 2>&1 || status=$?
+        if ((status == 124)); then
+            esc_warn "Stryker did not finish within $TIME_LIMIT (log: $OUT/$project/stryker.log)"
+            exit 124
+        elif ((status != 0)); then
+            tail -n 30 "$OUT/$project/stryker.log" >&2
+            esc_die "Stryker failed with status $status (log: $OUT/$project/stryker.log)"
+        fi
+        esc_log "Stryker finished EscRotators.$project in $(esc_elapsed "$START") s"
+    done
 fi
 
-REPORT=$OUT/reports/mutation-report.json
-[[ -f $REPORT ]] || esc_die "no report at $REPORT (log: $OUT/stryker.log)"
+REPORTS=()
+for project in Core Adapter; do
+    for area in "${AREAS[@]}"; do
+        if [[ ${PROJECT[$area]} == "$project" ]]; then
+            report=$OUT/$project/reports/mutation-report.json
+            [[ -f $report ]] || esc_die "no report at $report (log: $OUT/$project/stryker.log)"
+            REPORTS+=("$report")
+            break
+        fi
+    done
+done
 area_args=()
-for area in "${AREAS[@]}"; do area_args+=("$area=shared/${FOLDER[$area]}/"); done
-python3 - "$REPORT" "$OUT/survivors.txt" "$SHOW_SURVIVORS" "${area_args[@]}" <<'PY'
+# validation before rotation: the validator's file lies in the rotation folder, and the first match wins.
+for area in validation rotation logging jwt; do
+    for chosen in "${AREAS[@]}"; do [[ $chosen == "$area" ]] && area_args+=("$area=${FOLDER[$area]}"); done
+done
+python3 - "$(IFS=:; echo "${REPORTS[*]}")" "$OUT/survivors.txt" "$SHOW_SURVIVORS" "${area_args[@]}" <<'PY'
 import json, sys
 
-report, survivors_path, show = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+reports, survivors_path, show = sys.argv[1].split(":"), sys.argv[2], sys.argv[3] == "1"
 areas = [arg.split("=", 1) for arg in sys.argv[4:]]
 counted = {"Killed": "killed", "Survived": "survived", "Timeout": "timeout",
            "NoCoverage": "nocoverage", "CompileError": "compile"}
 totals = {name: dict.fromkeys(counted.values(), 0) for name, _ in areas}
 survivors = []
-with open(report, encoding="utf-8") as f:
-    files = json.load(f)["files"]
+files = {}
+for report in reports:
+    with open(report, encoding="utf-8") as f:
+        files.update(json.load(f)["files"])
 for path, entry in sorted(files.items()):
     normal = path.replace("\\", "/")
     area = next((name for name, folder in areas if "/" + folder in "/" + normal), None)
@@ -165,4 +201,4 @@ if show and survivors:
     print()
     print("\n".join(survivors))
 PY
-esc_log "report: $OUT/reports/mutation-report.html; survivors: $OUT/survivors.txt"
+esc_log "reports: $OUT/<project>/reports/mutation-report.html; survivors: $OUT/survivors.txt"
