@@ -18,6 +18,8 @@
 #                   Runtime API host, with the same servers and users. Cold starts are interleaved (every round
 #                   starts one fresh process of every side, in rotating order) so that load hits all alike.
 #                   Prints each figure for every side and the ratio ours / reference.
+# --reference-ours  the reference is an earlier build of EscRotators: run it with ours' environment (the servers'
+#                   CA bundle), so that its TLS prefer run compares with ours (without it, it gets none, as Go's).
 # --bootstrap PATH  measure this build of ours instead of publishing one (no package step).
 # --host NAME       the database host name in the events (default localhost; it must resolve to loopback). A name,
 #                   as production endpoints are: with an IP literal .NET neither sends SNI nor resumes TLS sessions.
@@ -47,6 +49,7 @@ ESC_LOG_TAG=bench
 COLD_RUNS=10
 WARM_RUNS=100
 REFERENCE=""
+REFERENCE_OURS=0
 BOOTSTRAP=""
 DB_HOST=localhost
 SECRETS_MANAGER=0
@@ -58,13 +61,14 @@ while (($# > 0)); do
         --cold) COLD_RUNS=${2:?missing value for --cold}; shift 2 ;;
         --warm) WARM_RUNS=${2:?missing value for --warm}; shift 2 ;;
         --reference) REFERENCE=${2:?missing value for --reference}; shift 2 ;;
+        --reference-ours) REFERENCE_OURS=1; shift ;;
         --bootstrap) BOOTSTRAP=${2:?missing value for --bootstrap}; shift 2 ;;
         --host) DB_HOST=${2:?missing value for --host}; shift 2 ;;
         --secrets-manager) SECRETS_MANAGER=1; shift ;;
         --sm-reference) SM_REFERENCE=${2:?missing value for --sm-reference}; shift 2 ;;
         --sm-single-user) SM_STRATEGIES=multi,single; shift ;;
         --sm-ssl) SM_SSL=${2:?missing value for --sm-ssl}; shift 2 ;;
-        -h | --help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) esc_die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -245,7 +249,10 @@ host() {
     local -a env_args=(--env "ESC_ROTATOR_CA_BUNDLE=$ESC_TEST_TLS_CA")
     case $side in
         ours-off) env_args+=(--env ESC_ROTATOR_TLS_MODE=disable) ;;
-        reference) binary=$REFERENCE; env_args=() ;;
+        reference)
+            binary=$REFERENCE
+            ((REFERENCE_OURS)) || env_args=()
+            ;;
     esac
     (umask 077 && : >"$WORK/$name.out")
     if ! timeout 120 "${HOST[@]}" --bootstrap "$binary" "${env_args[@]}" --report "$WORK/$name.json" \
