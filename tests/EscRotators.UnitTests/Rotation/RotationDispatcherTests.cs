@@ -52,6 +52,63 @@ public sealed class RotationDispatcherTests
     private static string Json(RotationReply reply) => Encoding.UTF8.GetString(ReplySerializer.Serialize(reply));
 
     [Test]
+    public async Task A_form_its_caller_parsed_is_validated_by_its_reader_for_the_engine_of_its_type_and_rotated()
+    {
+        var requiresDatabase = new List<bool>();
+        var stored = new StoredCredential("user1", "current-secret");
+
+        var result = await _dispatcher.RotateAsync(
+            " POSTGRES ",
+            (v, database) =>
+            {
+                requiresDatabase.Add(database);
+                return v.ValidateFullRotation(
+                    new WireDatabase { Host = "db", Port = 5432, Database = "app", ManagingUser = new WireCredentials { Username = "m", Password = "managing-secret" } },
+                    new WireRotateUsers { Username1 = "user1", Username2 = "user2" },
+                    null,
+                    stored,
+                    previous: null,
+                    database);
+            },
+            "req",
+            Budget(TimeSpan.FromSeconds(30)),
+            CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(requiresDatabase, Is.EqualTo(new[] { true }), "the postgres registration's rule reaches the reader");
+            Assert.That(result.IsSuccess, Is.True, result.Error);
+            Assert.That(result.State?.Current.Username, Is.EqualTo("user2"));
+            Assert.That(result.State?.Previous, Is.SameAs(stored));
+            Assert.That(_postgres.SetCalls.Single().Password, Is.EqualTo(result.State?.Current.Password));
+            Assert.That(_engine.SetCalls, Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task A_reader_that_finds_bad_input_gives_a_rejected_result_and_an_unknown_type_never_reaches_the_reader()
+    {
+        var read = 0;
+        RotationRequest Reader(RequestValidator validator, bool requiresDatabase)
+        {
+            read++;
+            throw new InvalidRequestException("inputs.database is required");
+        }
+
+        var rejected = await _dispatcher.RotateAsync("mysql", Reader, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        var unknown = await _dispatcher.RotateAsync("oracle", Reader, "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((rejected.IsSuccess, rejected.Error, rejected.State), Is.EqualTo((false, "inputs.database is required", (RotationState?)null)));
+            Assert.That(unknown.Error, Is.EqualTo("unknown event type oracle"));
+            Assert.That(read, Is.EqualTo(1));
+            Assert.That(_engine.SetCalls, Is.Empty);
+            Assert.That(_log.ToString(), Does.Contain("request rejected"));
+        }
+    }
+
+    [Test]
     public async Task Form_a_sets_then_verifies_the_given_password_and_replies_ok()
     {
         var reply = await Dispatch(FormA);
