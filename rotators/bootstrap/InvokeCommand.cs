@@ -61,7 +61,10 @@ internal sealed class InvokeCommand
         SecretsManagerEvent? rotation;
         try
         {
-            rotation = document is null ? null : SecretsManagerEvent.TryRead(document.RootElement);
+            // invoke serves no HTTP: a Function URL request goes to the dispatcher, which refuses it.
+            rotation = document is not null && PayloadJson.KindOf(document.RootElement) == PayloadKind.SecretsManagerStep
+                ? SecretsManagerEvent.TryRead(document.RootElement)
+                : null;
         }
         catch (RotationStepException ex)
         {

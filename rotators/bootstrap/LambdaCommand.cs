@@ -42,8 +42,8 @@ internal static class LambdaCommand
                 var host = RotatorComposition.CreateHostFromEnvironment(logger);
                 var functionUrl = new FunctionUrlTransport(host.Adapter, logger);
 
-                // One parse tells the kind: requestContext.http is an HTTPS adapter request; a top-level "Step" is Secrets
-                // Manager's (a failed step throws: Secrets Manager sees the function error); the rest is Form A/B.
+                // One parse tells the kind (PayloadJson.KindOf). A failed Secrets Manager step throws: Secrets Manager
+                // sees the function error.
                 LambdaHandler handler = async (payload, context, stoppingToken) =>
                 {
                     // The budget owns the deadline: the work stops when the reply is due, or when the host stops.
@@ -59,14 +59,16 @@ internal static class LambdaCommand
                     }
 
                     var root = document.RootElement;
-                    if (FunctionUrlTransport.TryRead(root) is { } http)
+                    switch (PayloadJson.KindOf(root))
                     {
-                        return await functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
+                        // A request-shaped payload that does not read as one is left to the dispatcher's 400.
+                        case PayloadKind.FunctionUrl when FunctionUrlTransport.TryRead(root) is { } http:
+                            return await functionUrl.HandleAsync(http, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
+                        case PayloadKind.SecretsManagerStep when SecretsManagerEvent.TryRead(root) is { } rotation:
+                            return await host.SecretsManager.HandleToJsonAsync(rotation, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
+                        default:
+                            return await host.Dispatcher.RotateToJsonAsync(root, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
                     }
-
-                    return SecretsManagerEvent.TryRead(root) is { } rotation
-                        ? await host.SecretsManager.HandleToJsonAsync(rotation, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false)
-                        : await host.Dispatcher.RotateToJsonAsync(root, context.AwsRequestId, budget, cancellationToken).ConfigureAwait(false);
                 };
                 return Task.FromResult(handler);
             },
@@ -75,9 +77,38 @@ internal static class LambdaCommand
     }
 }
 
-/// <summary>The one parse of an event payload, from which the hosts tell its kind (Function URL, Secrets Manager, Form A/B).</summary>
+/// <summary>What a Lambda payload is, told from its one parse.</summary>
+internal enum PayloadKind
+{
+    /// <summary>Form A or B, and anything unrecognised: the dispatcher answers (a 400 for what it cannot read).</summary>
+    Rotation,
+
+    /// <summary>A Function URL request (format 2.0): <c>requestContext.http</c> is an object. The HTTPS adapter's.</summary>
+    FunctionUrl,
+
+    /// <summary>A Secrets Manager rotation step: a top-level <c>Step</c>.</summary>
+    SecretsManagerStep,
+}
+
+/// <summary>The one parse of an event payload, and the one rule that tells its kind (Function URL, Secrets Manager, Form A/B).</summary>
 internal static class PayloadJson
 {
+    public static PayloadKind KindOf(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return PayloadKind.Rotation;
+        }
+
+        if (root.TryGetProperty("requestContext", out var context) && context.ValueKind == JsonValueKind.Object
+            && context.TryGetProperty("http", out var http) && http.ValueKind == JsonValueKind.Object)
+        {
+            return PayloadKind.FunctionUrl;
+        }
+
+        return root.TryGetProperty("Step", out _) ? PayloadKind.SecretsManagerStep : PayloadKind.Rotation;
+    }
+
     /// <summary>The parsed payload; null when it is not JSON (the dispatcher then words the 400).</summary>
     public static JsonDocument? TryParse(ReadOnlyMemory<byte> payload)
     {
