@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using EscRotators.Engines;
 using EscRotators.Tls;
 using MySqlConnector;
@@ -17,6 +19,11 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
     private const string ClaimSql = "SELECT GET_LOCK(@name, 0), 0 /*M! + 1 */";
 
     private const string ReleaseSql = "SELECT RELEASE_LOCK(@name)";
+
+    // The lock name claiming one account. Hashed, because lock names are limited to 64 characters and user names may
+    // be longer or hold anything.
+    private static string LockName(string username) =>
+        "esc-rotator:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(username)))[..40];
 
     // The host part is a fixed literal; MariaDB and MySQL accept no whitespace around the '@'.
     private const string IdentifiedBySql = "ALTER USER @user@'%' IDENTIFIED BY @password";
@@ -84,7 +91,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
             async (db, token) =>
             {
                 await using var claim = new MySqlCommand(ClaimSql, (MySqlConnection)db);
-                claim.Parameters.AddWithValue("@name", RotationLockName.For(username));
+                claim.Parameters.AddWithValue("@name", LockName(username));
                 await using var reader = await claim.ExecuteReaderAsync(token).ConfigureAwait(false);
                 return await reader.ReadAsync(token).ConfigureAwait(false)
                     ? (!reader.IsDBNull(0) && Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture) == 1,
@@ -138,7 +145,7 @@ public sealed class MySqlEngine : DatabaseEngine<MySqlServerProfile>
             async (db, token) =>
             {
                 await using var release = new MySqlCommand(ReleaseSql, (MySqlConnection)db);
-                release.Parameters.AddWithValue("@name", RotationLockName.For(username));
+                release.Parameters.AddWithValue("@name", LockName(username));
                 return await release.ExecuteScalarAsync(token).ConfigureAwait(false);
             },
             cancellationToken);

@@ -142,7 +142,8 @@ public sealed class LambdaBootstrap
         ReadOnlyMemory<byte> reply;
         try
         {
-            reply = await InvokeHandlerAsync(invocation, stoppingToken).ConfigureAwait(false);
+            // The deadline is the handler's to keep (it is in the context); the loop cancels only when the host stops.
+            reply = await _handler(invocation.Payload, context, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (!IsStopping(exception, stoppingToken))
         {
@@ -160,10 +161,6 @@ public sealed class LambdaBootstrap
             ReportLoopError($"Posting the response for request {context.AwsRequestId} failed.", exception);
         }
     }
-
-    // The deadline is the handler's to keep (it is in the context); the loop cancels only when the host stops.
-    private Task<ReadOnlyMemory<byte>> InvokeHandlerAsync(InvocationRequest invocation, CancellationToken stoppingToken) =>
-        _handler(invocation.Payload, invocation.Context, stoppingToken);
 
     private async Task PostInvocationErrorAsync(string requestId, Exception exception, CancellationToken stoppingToken)
     {

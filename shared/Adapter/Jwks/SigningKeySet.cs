@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using System.Text.Json;
 using EscRotators.Adapter.Jwt;
 
@@ -56,4 +57,35 @@ public sealed class SigningKeySet
             ? new SigningKeySet(keys)
             : throw new SigningKeysUnavailableException("the JWKS holds no RSA signing key (kty RSA with kid, n and e)");
     }
+}
+
+/// <summary>A JWKS document: <c>{"keys":[...]}</c>.</summary>
+public sealed class JsonWebKeySet
+{
+    [JsonPropertyName("keys")]
+    public List<JsonWebKey>? Keys { get; set; }
+}
+
+/// <summary>One key of a JWKS (RFC 7517); only RSA signing keys are used.</summary>
+public sealed class JsonWebKey
+{
+    [JsonPropertyName("kty")]
+    public string? KeyType { get; set; }
+
+    [JsonPropertyName("kid")]
+    public string? KeyId { get; set; }
+
+    [JsonPropertyName("use")]
+    public string? Use { get; set; }
+
+    [JsonPropertyName("alg")]
+    public string? Algorithm { get; set; }
+
+    /// <summary>Modulus, base64url.</summary>
+    [JsonPropertyName("n")]
+    public string? Modulus { get; set; }
+
+    /// <summary>Public exponent, base64url.</summary>
+    [JsonPropertyName("e")]
+    public string? Exponent { get; set; }
 }
