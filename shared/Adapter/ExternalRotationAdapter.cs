@@ -4,9 +4,9 @@ using System.Text.Json;
 using EscRotators.Adapter.Jwks;
 using EscRotators.Adapter.Jwt;
 using EscRotators.Configuration;
-using EscRotators.Rotation;
 using EscRotators.Logging;
 using EscRotators.Protocol;
+using EscRotators.Rotation;
 using EscRotators.Tls;
 
 namespace EscRotators.Adapter;
@@ -198,4 +198,48 @@ public sealed class ExternalRotationAdapter
 
     private static byte[] Error(string message) =>
         JsonSerializer.SerializeToUtf8Bytes(new AdapterError { Error = message }, Output.AdapterError);
+}
+
+/// <summary>An HTTP request as the adapter sees it, whichever transport carried it.</summary>
+public sealed class AdapterRequest
+{
+    public AdapterRequest(string method, IReadOnlyDictionary<string, string> headers, ReadOnlyMemory<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(headers);
+        Method = method;
+        Headers = headers;
+        Body = body;
+    }
+
+    public string Method { get; }
+
+    /// <summary>Header values by name; the transport supplies a case-insensitive dictionary.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>The raw body bytes, exactly as signed (<c>body_hash</c>).</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>The adapter's answer: a status and a JSON body, plus the token subject for the access log.</summary>
+public sealed class AdapterResponse
+{
+    public const string ContentType = "application/json";
+
+    public AdapterResponse(int statusCode, byte[] body, string? subject)
+    {
+        StatusCode = statusCode;
+        Body = body;
+        Subject = subject;
+    }
+
+    public int StatusCode { get; }
+
+    /// <summary>UTF-8 JSON: Form C's response on 200, <c>{"error":"..."}</c> otherwise.</summary>
+    public byte[] Body { get; }
+
+    /// <summary>The verified token's <c>sub</c>; null when the token was not verified.</summary>
+    public string? Subject { get; }
 }

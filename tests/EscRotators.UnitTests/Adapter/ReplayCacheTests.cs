@@ -1,4 +1,4 @@
-using EscRotators.Adapter;
+using EscRotators.Adapter.Jwt;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EscRotators.UnitTests.Adapter;
