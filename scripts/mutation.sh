@@ -9,7 +9,7 @@
 #   validation   shared/Core/Rotation/RequestValidator.cs (every form's checks into the typed request)
 #   rotation     shared/Core/Rotation, but the validator (dispatch, alternation, passwords, budget, the rotation)
 #   logging      shared/Core/Logging (the redactor, the printable echo, the log sink)
-#   jwt          shared/Adapter/Jwt (the adapter's token checks)
+#   jwt          shared/Adapter/Jwt (the adapter's token checks and the replay cache)
 # Only those files are mutated, and only the unit tests that exercise them run (a test-case filter on their
 # namespaces); Stryker then runs, for each mutant, just the tests that cover it. Stryker mutates one project per
 # run, so the Core areas and the Adapter area run one after the other (reports under DIR/<project>/).
