@@ -35,4 +35,13 @@ public sealed class ReplayCacheTests
             Assert.That(cache.TryRecord("a", later), Is.EqualTo(ReplayVerdict.Replayed));
         }
     }
+
+    [Test]
+    public void A_cache_without_room_or_an_id_that_is_null_is_refused_at_the_call()
+    {
+        var time = new FakeTimeProvider();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new ReplayCache(0, time));
+        Assert.Throws<ArgumentNullException>(() => new ReplayCache(1, time).TryRecord(null!, time.GetUtcNow().AddMinutes(5)));
+    }
 }
