@@ -42,6 +42,7 @@ public sealed class ReplayCacheTests
         var time = new FakeTimeProvider();
 
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new ReplayCache(0, time));
-        Assert.Throws<ArgumentNullException>(() => new ReplayCache(1, time).TryRecord(null!, time.GetUtcNow().AddMinutes(5)));
+        var nullId = Assert.Throws<ArgumentNullException>(() => new ReplayCache(1, time).TryRecord(null!, time.GetUtcNow().AddMinutes(5)));
+        Assert.That(nullId?.ParamName, Is.EqualTo("tokenId"), "the refusal names the caller's argument, not a collection's");
     }
 }

@@ -133,4 +133,89 @@ public sealed class LogSinkTests
 
         Assert.That(output.ToString(), Does.Contain("rotatedUser=jos\u00e9\U0001F600"));
     }
+
+    [TestCase("TRACE", LogLevel.Trace)]
+    [TestCase("debug", LogLevel.Debug)]
+    [TestCase(" Info ", LogLevel.Info)]
+    [TestCase("WARN", LogLevel.Warn)]
+    [TestCase("warning", LogLevel.Warn)]
+    [TestCase("ERROR", LogLevel.Error)]
+    [TestCase("FATAL", LogLevel.Fatal)]
+    public void ParseLevel_reads_lambdas_level_names_in_any_case(string text, LogLevel expected) =>
+        Assert.That(LogSink.ParseLevel(text), Is.EqualTo(expected));
+
+    [TestCase(null)]
+    [TestCase("")]
+    [TestCase("VERBOSE")]
+    public void ParseLevel_is_null_for_anything_else(string? text) =>
+        Assert.That(LogSink.ParseLevel(text), Is.Null);
+
+    [TestCase(LogLevel.Trace, "TRACE")]
+    [TestCase(LogLevel.Debug, "DEBUG")]
+    [TestCase(LogLevel.Info, "INFO")]
+    [TestCase(LogLevel.Warn, "WARN")]
+    [TestCase(LogLevel.Error, "ERROR")]
+    [TestCase(LogLevel.Fatal, "FATAL")]
+    public void Each_level_is_written_under_its_lambda_name(LogLevel level, string name)
+    {
+        var (sink, output) = Sink(LogFormat.Text, LogLevel.Trace);
+        sink.Write(level, "r", "m", []);
+
+        Assert.That(output.ToString(), Is.EqualTo($"2026-11-23T10:11:12.345Z\tr\t{name}\tm\n"));
+        Assert.That(LogSink.ParseLevel(name), Is.EqualTo(level));
+    }
+
+    [Test]
+    public void A_text_line_without_a_request_id_shows_a_dash_and_a_json_line_omits_the_field()
+    {
+        var (text, textOutput) = Sink(LogFormat.Text);
+        text.Write(LogLevel.Info, null, "started", []);
+        var (json, jsonOutput) = Sink(LogFormat.Json);
+        json.Write(LogLevel.Info, null, "started", []);
+
+        Assert.That(textOutput.ToString(), Is.EqualTo("2026-11-23T10:11:12.345Z\t-\tINFO\tstarted\n"));
+        using var line = JsonDocument.Parse(jsonOutput.ToString());
+        Assert.That(line.RootElement.TryGetProperty("requestId", out _), Is.False);
+    }
+
+    [Test]
+    public void Each_line_is_flushed_as_it_is_written_so_a_frozen_or_killed_environment_loses_none()
+    {
+        using var stream = new MemoryStream();
+        using var writer = new StreamWriter(stream, bufferSize: 4096) { AutoFlush = false };
+        new LogSink(writer, LogFormat.Text, LogLevel.Info, new FixedTime(Now)).Write(LogLevel.Info, "r", "m", []);
+
+        Assert.That(System.Text.Encoding.UTF8.GetString(stream.ToArray()), Does.EndWith("\tm\n"));
+    }
+
+    [Test]
+    public void A_short_message_with_a_newline_is_escaped_onto_one_line()
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        sink.Write(LogLevel.Info, "r", "a\n", []);
+
+        Assert.That(output.ToString(), Is.EqualTo("2026-11-23T10:11:12.345Z\tr\tINFO\ta\\n\n"));
+    }
+
+    [TestCase("a\"b", "\"a\\\"b\"")]
+    [TestCase("a\\b", "\"a\\\\b\"")]
+    [TestCase("a=b", "\"a=b\"")]
+    [TestCase("", "\"\"")]
+    [TestCase("plain", "plain")]
+    public void Text_field_values_are_quoted_when_a_quote_backslash_equals_sign_or_nothing_would_be_ambiguous(string value, string written)
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        sink.Write(LogLevel.Info, "r", "m", [LogField.Of("user", value)]);
+
+        Assert.That(output.ToString(), Is.EqualTo($"2026-11-23T10:11:12.345Z\tr\tINFO\tm user={written}\n"));
+    }
+
+    [Test]
+    public void A_text_field_without_a_value_is_written_as_null()
+    {
+        var (sink, output) = Sink(LogFormat.Text);
+        sink.Write(LogLevel.Info, "r", "m", [LogField.Of("user", (string?)null)]);
+
+        Assert.That(output.ToString(), Does.EndWith(" user=null\n"));
+    }
 }
