@@ -65,4 +65,11 @@ public sealed class RotationPlannerTests
             Assert.That(_planner.Plan("user1", "user2", Current(username)).UserToRotate, Is.Not.EqualTo(username));
         }
     }
+
+    [Test]
+    public void Missing_user_names_are_refused_by_name()
+    {
+        Assert.That(Assert.Throws<ArgumentNullException>(() => _planner.Plan(null!, "user2", null))?.ParamName, Is.EqualTo("username1"));
+        Assert.That(Assert.Throws<ArgumentNullException>(() => _planner.Plan("user1", null!, null))?.ParamName, Is.EqualTo("username2"));
+    }
 }

@@ -31,20 +31,30 @@ internal sealed class FakeEngine : IDatabaseEngine
 
     public Func<CancellationToken, Task>? SetBehaviour { get; set; }
 
+    /// <summary>Runs inside BeginAsync and VerifyLoginAsync before they answer (to hang until cancelled, say).</summary>
+    public Func<CancellationToken, Task>? BeginBehaviour { get; set; }
+
+    public Func<CancellationToken, Task>? VerifyBehaviour { get; set; }
+
     /// <summary>How many sessions are open right now (claims held).</summary>
     public int OpenSessions { get; private set; }
 
-    public Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
+    public async Task<IPasswordChangeSession> BeginAsync(DatabaseEndpoint endpoint, string username, CancellationToken cancellationToken)
     {
         Endpoints.Add(endpoint);
         BeginCalls++;
+        if (BeginBehaviour is not null)
+        {
+            await BeginBehaviour(cancellationToken);
+        }
+
         if (BeginFailures.TryDequeue(out var failure))
         {
-            return Task.FromException<IPasswordChangeSession>(failure);
+            throw failure;
         }
 
         OpenSessions++;
-        return Task.FromResult<IPasswordChangeSession>(new Session(this, username));
+        return new Session(this, username);
     }
 
     /// <summary>The alternate sessions begun: the user to change and the user whose grants it receives.</summary>
@@ -91,10 +101,18 @@ internal sealed class FakeEngine : IDatabaseEngine
     /// <summary>Sessions open while verifying: the claim must still be held.</summary>
     public List<int> OpenSessionsDuringVerify { get; } = [];
 
-    public Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
+    public async Task VerifyLoginAsync(DatabaseEndpoint endpoint, Credential login, CancellationToken cancellationToken)
     {
         VerifyCalls.Add((login.Username, login.Password));
         OpenSessionsDuringVerify.Add(OpenSessions);
-        return VerifyFailures.TryDequeue(out var failure) ? Task.FromException(failure) : Task.CompletedTask;
+        if (VerifyBehaviour is not null)
+        {
+            await VerifyBehaviour(cancellationToken);
+        }
+
+        if (VerifyFailures.TryDequeue(out var failure))
+        {
+            throw failure;
+        }
     }
 }

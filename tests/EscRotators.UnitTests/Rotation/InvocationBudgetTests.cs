@@ -113,6 +113,27 @@ public sealed class InvocationBudgetTests
     [TestCase(-1.0)]
     public void A_budget_needs_a_positive_timeout(double seconds)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => InvocationBudget.StartingNow(TimeSpan.FromSeconds(seconds), _time));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => InvocationBudget.StartingNow(TimeSpan.FromSeconds(seconds), _time));
+
+        Assert.That(ex?.ParamName, Is.EqualTo("timeout"));
+        Assert.That(ex?.Message, Does.StartWith("the timeout must be positive"));
+    }
+
+    [Test]
+    public void A_budget_needs_a_clock()
+    {
+        Assert.That(Assert.Throws<ArgumentNullException>(() => _ = new InvocationBudget(Start, null!))?.ParamName, Is.EqualTo("time"));
+        Assert.That(Assert.Throws<ArgumentNullException>(() => InvocationBudget.StartingNow(TimeSpan.FromSeconds(1), null!))?.ParamName, Is.EqualTo("time"));
+    }
+
+    [Test]
+    public void Work_time_just_past_the_longest_timer_is_treated_as_no_deadline()
+    {
+        // uint.MaxValue ms of work time is 1 ms more than a timer accepts, so no timer may be asked for.
+        var budget = new InvocationBudget(Start + InvocationBudget.ReplyMargin + TimeSpan.FromMilliseconds(uint.MaxValue), _time);
+
+        using var replyDue = budget.CancelWhenReplyIsDue();
+
+        Assert.That(replyDue.IsCancellationRequested, Is.False);
     }
 }

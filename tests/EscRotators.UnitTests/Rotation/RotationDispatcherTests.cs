@@ -155,9 +155,50 @@ public sealed class RotationDispatcherTests
     }
 
     [Test]
-    public async Task Missing_type_is_refused_as_unknown()
+    public async Task Missing_type_is_refused_as_unknown_and_names_the_types_served()
     {
-        Assert.That((await Dispatch("{}")).Message, Does.StartWith("unknown event type"));
+        Assert.That((await Dispatch("{}")).Message, Is.EqualTo("unknown event type : \"type\" must be \"mysql\" or \"postgres\""));
+    }
+
+    [Test]
+    public async Task A_rejected_request_is_logged_as_a_warning_with_its_message()
+    {
+        await Dispatch("""{"type":"oracle"}""");
+
+        Assert.That(_log.ToString(), Does.EndWith("\treq\tWARN\trequest rejected outcome=rejected error=\"unknown event type oracle\"\n"));
+    }
+
+    [TestCase(0, "(no engine)")]
+    [TestCase(1, "\"e0\"")]
+    [TestCase(3, "\"e0\", \"e1\" or \"e2\"")]
+    public void The_types_served_are_listed_as_a_sentence(int engines, string sentence)
+    {
+        var registrations = Enumerable.Range(0, engines).Select(i => new FakeEngine($"e{i}").Registration);
+
+        Assert.That(new RotationDispatcher(registrations, new RotatorOptions(), new RotatorLogger(new LogSink(_log, LogFormat.Text, LogLevel.Debug))).EngineTypes, Is.EqualTo(sentence));
+    }
+
+    [Test]
+    public void Each_missing_argument_is_refused_by_name()
+    {
+        var logger = new RotatorLogger(new LogSink(_log, LogFormat.Text, LogLevel.Debug));
+        EngineRegistration[] engines = [_engine.Registration];
+
+        Assert.That(Assert.Throws<ArgumentNullException>(() => _ = new RotationDispatcher(null!, new RotatorOptions(), logger))?.ParamName, Is.EqualTo("engines"));
+        Assert.That(Assert.Throws<ArgumentNullException>(() => _ = new RotationDispatcher(engines, null!, logger))?.ParamName, Is.EqualTo("options"));
+        Assert.That(Assert.Throws<ArgumentNullException>(() => _ = new RotationDispatcher(engines, new RotatorOptions(), null!))?.ParamName, Is.EqualTo("logger"));
+        Assert.That(
+            Assert.Throws<ArgumentNullException>(() => _ = _dispatcher.RotateAsync("mysql", null!, "req", Budget(TimeSpan.FromSeconds(30)), default))?.ParamName,
+            Is.EqualTo("validate"));
+    }
+
+    [Test]
+    public void A_missing_budget_is_a_bug_of_the_caller_even_for_a_request_that_would_be_rejected()
+    {
+        var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
+            _dispatcher.RotateAsync(Encoding.UTF8.GetBytes("""{"type":"oracle"}"""), "req", null!, CancellationToken.None));
+
+        Assert.That((ex?.InnerException as ArgumentNullException)?.ParamName, Is.EqualTo("budget"));
     }
 
     [Test]
@@ -333,8 +374,10 @@ public sealed class RotationDispatcherTests
         var ex = Assert.ThrowsAsync<UnexpectedRotatorException>(() =>
             _dispatcher.RotateToJsonAsync(Encoding.UTF8.GetBytes(FormA), "req", Budget(TimeSpan.FromSeconds(30)), CancellationToken.None));
 
-        Assert.That(ex!.Message, Does.Not.Contain("new-secret"));
-        Assert.That(_log.ToString(), Does.Not.Contain("new-secret").And.Contain("InvalidOperationException"));
+        Assert.That(ex!.Message, Is.EqualTo("internal error (InvalidOperationException); the rotator's log has the stack trace"));
+        Assert.That(ex.InnerException, Is.TypeOf<InvalidOperationException>());
+        Assert.That(_log.ToString(), Does.Not.Contain("new-secret")
+            .And.Contain("\treq\tERROR\tunexpected failure exception=System.InvalidOperationException stackTrace=\"   at "));
     }
 
     [Test]
