@@ -34,33 +34,34 @@ public sealed class PrintableTextTests
     public void Shorten_bounds_and_replaces_what_is_not_printable(string text, int maxLength, string expected) =>
         Assert.That(PrintableText.Shorten(text, maxLength), Is.EqualTo(expected));
 
-    // Built in code: an attribute stores its strings as UTF-8, which cannot hold a lone surrogate.
-    private static readonly object[] EscapeCases =
+    // Built in code: an attribute stores its strings as UTF-8, which cannot hold a lone surrogate. Each case is
+    // named, because a lone surrogate in a generated test name breaks the test host's UTF-8 result stream.
+    private static readonly TestCaseData[] EscapeCases =
     [
-        new object[] { "a\nb", "a\\nb" },
-        new object[] { "a\rb", "a\\rb" },
-        new object[] { "a\tb", "a\\tb" },
-        new object[] { "a\u0000b", "a\\u0000b" },
-        new object[] { "\U0001F600", "\U0001F600" },
-        new object[] { "x\U0001F600y", "x\U0001F600y" },
-        new object[] { "a\udc00", "a\\udc00" },
-        new object[] { "a\ud800", "a\\ud800" },
-        new object[] { "\ud800b", "\\ud800b" },
+        new TestCaseData("a\nb", "a\\nb").SetArgDisplayNames("LF"),
+        new TestCaseData("a\rb", "a\\rb").SetArgDisplayNames("CR"),
+        new TestCaseData("a\tb", "a\\tb").SetArgDisplayNames("TAB"),
+        new TestCaseData("a\u0000b", "a\\u0000b").SetArgDisplayNames("NUL"),
+        new TestCaseData("\U0001F600", "\U0001F600").SetArgDisplayNames("surrogate pair alone"),
+        new TestCaseData("x\U0001F600y", "x\U0001F600y").SetArgDisplayNames("surrogate pair inside"),
+        new TestCaseData("a\udc00", "a\\udc00").SetArgDisplayNames("lone low surrogate"),
+        new TestCaseData("a\ud800", "a\\ud800").SetArgDisplayNames("lone high surrogate at the end"),
+        new TestCaseData("\ud800b", "\\ud800b").SetArgDisplayNames("lone high surrogate before a letter"),
     ];
 
     [TestCaseSource(nameof(EscapeCases))]
     public void AppendEscaped_escapes_controls_and_lone_surrogates_but_keeps_surrogate_pairs(string text, string expected) =>
         Assert.That(PrintableText.AppendEscaped(new System.Text.StringBuilder("> "), text).ToString(), Is.EqualTo("> " + expected));
 
-    private static readonly object[] NeedsEscapingCases =
+    private static readonly TestCaseData[] NeedsEscapingCases =
     [
-        new object[] { "plain", false },
-        new object[] { "\U0001F600", false },
-        new object[] { "x\U0001F600", false },
-        new object[] { "a\udc00", true },
-        new object[] { "a\ud800", true },
-        new object[] { "\ud800b", true },
-        new object[] { "a\u202e", true },
+        new TestCaseData("plain", false).SetArgDisplayNames("plain"),
+        new TestCaseData("\U0001F600", false).SetArgDisplayNames("surrogate pair alone"),
+        new TestCaseData("x\U0001F600", false).SetArgDisplayNames("surrogate pair at the end"),
+        new TestCaseData("a\udc00", true).SetArgDisplayNames("lone low surrogate"),
+        new TestCaseData("a\ud800", true).SetArgDisplayNames("lone high surrogate at the end"),
+        new TestCaseData("\ud800b", true).SetArgDisplayNames("lone high surrogate before a letter"),
+        new TestCaseData("a\u202e", true).SetArgDisplayNames("right-to-left override"),
     ];
 
     [TestCaseSource(nameof(NeedsEscapingCases))]
